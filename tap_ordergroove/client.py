@@ -1,0 +1,370 @@
+"""The one place that knows how to talk to Ordergroove's list endpoints.
+
+Owns: host and auth, the v2 cursor envelope and its ``next`` links, error
+classification (fatal vs retryable), backoff with Retry-After, client-side
+pacing, Central-time filters, type conversion of records, and the bookmark
+rule. Stream classes in ``streams.py`` only declare what differs per endpoint.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import typing as t
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from functools import cached_property
+from http import HTTPStatus
+
+import requests
+from singer_sdk import RESTStream
+from singer_sdk.authenticators import APIKeyAuthenticator
+from singer_sdk.exceptions import RetriableAPIError
+from singer_sdk.pagination import BaseHATEOASPaginator
+from singer_sdk.streams.rest import HTTPRequest, PageContext
+
+from tap_ordergroove.coerce import RecordConverter
+from tap_ordergroove.errors import (
+    OrdergrooveAuthError,
+    OrdergrooveRequestError,
+    OrdergrooveResponseError,
+    OrdergrooveRetriesExhausted,
+)
+from tap_ordergroove.timezones import OrdergrooveZone, parse_instant, utc_iso
+
+if t.TYPE_CHECKING:
+    from collections.abc import Callable, Generator, Iterable
+    from urllib.parse import ParseResult
+
+    from singer_sdk.helpers.types import Context
+
+ENVIRONMENTS = {
+    "production": "https://restapi.ordergroove.com",
+    "staging": "https://staging.restapi.ordergroove.com",
+}
+API_VERSION_HEADER = "X-OG-API-VERSION"
+RETRYABLE_STATUSES = frozenset({HTTPStatus.LOCKED, HTTPStatus.TOO_MANY_REQUESTS})
+RETRYABLE_EXCEPTIONS = (  # what the SDK's backoff retries; anything else fails at once
+    RetriableAPIError,
+    ConnectionResetError,
+    requests.exceptions.Timeout,
+    requests.exceptions.ConnectionError,
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
+)
+MAX_RETRY_AFTER_SECONDS = 300.0
+MAX_BACKOFF_SECONDS = 60.0
+_BODY_ATTR = "_ordergroove_body"
+
+
+def response_body(response: requests.Response) -> dict:
+    """The parsed list envelope, parsed once per response (paginator and parser share it)."""
+    body = getattr(response, _BODY_ATTR, None)
+    if body is None:
+        try:
+            body = response.json()
+        except ValueError as exc:
+            msg = (
+                f"Ordergroove answered {response.status_code} for {response.request.path_url} "
+                f"with a body that is not JSON: {response.text[:200]!r}"
+            )
+            raise OrdergrooveResponseError(msg) from exc
+        if not isinstance(body, dict) or not isinstance(body.get("results"), list):
+            msg = (
+                f"Ordergroove answered {response.request.path_url} without the list envelope "
+                f"{{next, previous, results}}; got {str(body)[:200]!r}. Check `base_url`."
+            )
+            raise OrdergrooveResponseError(msg)
+        setattr(response, _BODY_ATTR, body)
+    return body
+
+
+def api_message(response: requests.Response) -> str:
+    """Ordergroove's own error text (``{"detail": ...}`` or ``{"field": [...]}``), shortened."""
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:300] or response.reason
+    if isinstance(body, dict) and set(body) == {"detail"}:
+        return str(body["detail"])[:300]
+    return json.dumps(body, separators=(",", ":"))[:300]
+
+
+def retry_after_seconds(response: requests.Response | None) -> float | None:
+    """Seconds from a ``Retry-After`` header (delta-seconds or HTTP date), if present."""
+    value = response.headers.get("Retry-After") if response is not None else None
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        seconds = (when - datetime.now(UTC)).total_seconds()
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER_SECONDS)
+
+
+class OrdergroovePaginator(BaseHATEOASPaginator):
+    """Follows the v2 envelope's ``next`` link, which already carries cursor and filters."""
+
+    def get_next_url(self, response: requests.Response) -> str | None:
+        """The absolute URL of the next page, or None on the last page."""
+        return response_body(response).get("next")
+
+
+class OrdergrooveStream(RESTStream):
+    """Base class for one Ordergroove list endpoint."""
+
+    #: Query parameters every first-page request carries (e.g. products' ``autoship_enabled``).
+    extra_params: t.ClassVar[dict[str, str]] = {}
+    #: Names of the incremental filter parameters, when the endpoint has them.
+    start_param: t.ClassVar[str | None] = None
+    end_param: t.ClassVar[str | None] = None
+    #: Largest page size the endpoint accepts, and the setting that picks it.
+    page_size_setting: t.ClassVar[str] = "page_size"
+
+    is_sorted = False  # Ordergroove pages by `created`, never by the updated timestamp.
+    check_sorted = True  # keeps the max replication value while records arrive unsorted
+
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.run_started_at = datetime.now(UTC)
+        self.pages = 0
+        self.records_emitted = 0
+        self.tries_total = 0
+
+    # Connection ---------------------------------------------------------------
+
+    @property
+    def url_base(self) -> str:
+        """``base_url`` when set, else the host of the configured environment."""
+        base = self.config.get("base_url") or ENVIRONMENTS[self.config["environment"]]
+        return base.rstrip("/")
+
+    @cached_property
+    def authenticator(self) -> APIKeyAuthenticator:
+        """Sends the key as ``x-api-key``; it never goes into a URL, so never into logs."""
+        return APIKeyAuthenticator(key="x-api-key", value=self.config["api_key"])
+
+    @property
+    def http_headers(self) -> dict:
+        """Headers of every call; the version header switches lists to cursor pagination."""
+        return {
+            API_VERSION_HEADER: "2",
+            "Accept": "application/json",
+            "User-Agent": self.user_agent,
+        }
+
+    @property
+    def timeout(self) -> int:
+        """Seconds before a request is abandoned and retried (large lists can take 20 s+)."""
+        return int(self.config["request_timeout"])
+
+    @cached_property
+    def zone(self) -> OrdergrooveZone:
+        """The merchant's Ordergroove zone; shared by filters and record conversion."""
+        return self._tap.zone  # type: ignore[attr-defined]
+
+    # Requests -----------------------------------------------------------------
+
+    def get_new_paginator(self) -> OrdergroovePaginator:
+        """A cursor paginator that follows ``next`` verbatim."""
+        return OrdergroovePaginator()
+
+    def get_http_request(self, *, page: PageContext) -> HTTPRequest:
+        """First page: path plus our parameters. Later pages: exactly the ``next`` URL."""
+        token: ParseResult | None = page.next_page_token
+        if token is None:
+            return super().get_http_request(page=page)
+        return HTTPRequest(url=token.geturl(), headers=self.http_headers)
+
+    def get_url_params(self, context: Context | None, next_page_token: t.Any) -> dict[str, t.Any]:
+        """First-page parameters: page size, endpoint defaults and the time window."""
+        params: dict[str, t.Any] = {"page_size": self.config[self.page_size_setting]}
+        params.update(self.extra_params)
+        window = context or {}
+        if self.start_param and window.get("start"):
+            start = parse_instant(window["start"])
+            params[self.start_param] = self.zone.filter_value(start, bound="start")
+        if self.end_param and window.get("end"):
+            end = parse_instant(window["end"])
+            params[self.end_param] = self.zone.filter_value(end, bound="end")
+        return params
+
+    def _request(
+        self, prepared_request: requests.PreparedRequest, context: Context | None
+    ) -> requests.Response:
+        self._tap.rate_limiter.wait()  # type: ignore[attr-defined]
+        self.tries_total += 1
+        return super()._request(prepared_request, context)
+
+    def validate_response(self, response: requests.Response) -> None:
+        """Sort answers into fatal (stop now, say why) and retryable (back off, try again)."""
+        status = response.status_code
+        if status < HTTPStatus.BAD_REQUEST:
+            return
+        path = response.request.path_url.split("?")[0] if response.request else self.path
+        if status in {HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN}:
+            raise OrdergrooveAuthError(self._auth_message(status, api_message(response)))
+        if status in RETRYABLE_STATUSES or status >= HTTPStatus.INTERNAL_SERVER_ERROR:
+            msg = f"{status} {response.reason} from {path}: {api_message(response)}"
+            raise RetriableAPIError(msg, response)
+        hint = (
+            " Check `base_url` / `environment`: this path does not exist there."
+            if status == HTTPStatus.NOT_FOUND
+            else " A filter or page size was refused; check `start_date`, `page_size`."
+        )
+        msg = f"Ordergroove rejected GET {path} with {status}: {api_message(response)}.{hint}"
+        raise OrdergrooveRequestError(msg)
+
+    def _auth_message(self, status: int, detail: str) -> str:
+        where = self.config.get("base_url") or (
+            f"{self.config['environment']} ({ENVIRONMENTS[self.config['environment']]})"
+        )
+        return (
+            f"Ordergroove refused the API key with {status} ({detail}) at {where}. Check that "
+            "`api_key` is right, that it was issued for this environment (staging and "
+            "production keys differ; see `environment`), and that it has the 'Bulk Operations' "
+            "permission, which a data sync needs."
+        )
+
+    # Retries ------------------------------------------------------------------
+
+    def backoff_wait_generator(self) -> Generator[float, t.Any, None]:  # type: ignore[override]
+        """Exponential backoff with jitter, or the server's Retry-After when it sends one."""
+        base = float(self.config["retry_backoff_seconds"])
+        exc = yield 0.0
+        attempt = 0
+        while True:
+            attempt += 1
+            response = getattr(exc, "response", None)
+            server_says = retry_after_seconds(response)
+            if server_says is not None:
+                exc = yield server_says
+                continue
+            ceiling = min(MAX_BACKOFF_SECONDS, base * 2 ** (attempt - 1))
+            exc = yield ceiling / 2 + random.uniform(0, ceiling / 2)  # noqa: S311
+
+    def backoff_jitter(self, value: float) -> float:
+        """Jitter is already in the wait generator; Retry-After must be honoured as is."""
+        return value
+
+    def backoff_max_tries(self) -> int:
+        """Tries per request before giving up (setting ``max_tries``)."""
+        return int(self.config["max_tries"])
+
+    def backoff_handler(self, details: t.Mapping[str, t.Any]) -> None:
+        """One warning per retry, naming the path and the failure, never the key."""
+        exc = details.get("exception")
+        self.logger.warning(
+            "Retrying %s after try %d of %d failed (%s); waiting %.1f s",
+            self.path,
+            details.get("tries"),
+            self.backoff_max_tries(),
+            _describe(exc),
+            details.get("wait") or 0.0,
+        )
+
+    def request_decorator(self, func: Callable) -> Callable:
+        """The SDK's retry loop, with a clear error once the tries are used up."""
+        retrying = super().request_decorator(func)
+
+        def call(prepared_request: requests.PreparedRequest, context: Context | None) -> t.Any:
+            try:
+                return retrying(prepared_request, context)
+            except RETRYABLE_EXCEPTIONS as exc:
+                msg = (
+                    f"Gave up on {self.path} after {self.backoff_max_tries()} tries: "
+                    f"{_describe(exc)}. Ordergroove kept rate-limiting, locking or failing, or "
+                    "the network dropped. Streams that finished keep their bookmarks; this "
+                    "stream's bookmark did not move. Re-run later, or raise `max_tries` / "
+                    "`request_timeout`."
+                )
+                raise OrdergrooveRetriesExhausted(msg) from exc
+
+        return call
+
+    # Records ------------------------------------------------------------------
+
+    def parse_response(self, response: requests.Response) -> Iterable[dict]:
+        """The ``results`` of one page."""
+        self.pages += 1
+        return response_body(response)["results"]
+
+    @cached_property
+    def converter(self) -> RecordConverter:
+        """Compiled once: turns loose API values into the schema's types."""
+        return RecordConverter(self.name, self.schema, list(self.primary_keys or []), self.zone)
+
+    def post_process(self, row: dict, context: Context | None = None) -> dict | None:
+        """Convert types and time zones; counts what the run emitted."""
+        self.records_emitted += 1
+        return self.converter(row)
+
+    # Incremental sync -----------------------------------------------------------
+
+    def get_records(self, context: Context | None) -> Iterable[dict[str, t.Any]]:
+        """Read every time window in turn (one window unless ``backfill_window_days`` is set)."""
+        for window in self.windows(context):
+            yield from self.request_records(window)
+        if self.converter.unknown_seen:
+            self.logger.warning(
+                "Stream '%s': Ordergroove sent fields the schema does not know, not emitted: %s",
+                self.name,
+                ", ".join(sorted(self.converter.unknown_seen)),
+            )
+
+    def windows(self, context: Context | None) -> list[dict[str, str]]:
+        """Time windows to read: ``[start, +N days], ..., [last, open end]``.
+
+        The last window has no end, so records updated while the run reads are
+        still caught. Without a starting point there is one unfiltered window.
+        """
+        if not self.replication_key or not self.start_param:
+            return [{}]
+        start = self.get_starting_timestamp(context)
+        if start is None:
+            return [{}]
+        days = self.config.get("backfill_window_days")
+        if not days:
+            return [{"start": utc_iso(start)}]
+        step = timedelta(days=int(days))
+        windows = []
+        while start + step < self.run_started_at:
+            windows.append({"start": utc_iso(start), "end": utc_iso(start + step)})
+            start += step
+        windows.append({"start": utc_iso(start)})
+        return windows
+
+    def get_replication_key_signpost(self, context: Context | None = None) -> str | None:
+        """The newest bookmark this run may save: its own start, minus the lookback window.
+
+        Ordergroove's rule: the next run starts where this one STARTED, because
+        records updated while pages were being read may sit on pages already
+        read (results are ordered by creation, not update). The SDK saves
+        ``min(max value seen, signpost)``; the lookback absorbs clock skew.
+        """
+        if not self.replication_key:
+            return None
+        lookback = timedelta(minutes=float(self.config["lookback_minutes"]))
+        return utc_iso(self.run_started_at - lookback)
+
+    def summary(self, duration: float, bookmark_before: t.Any) -> str:
+        """The one log line per stream per run."""
+        bookmark_after = self.stream_state.get("replication_key_value")
+        return (
+            f"Stream '{self.name}' done: {self.records_emitted} records, {self.pages} pages, "
+            f"{self.tries_total} requests, bookmark {bookmark_before} -> {bookmark_after}, "
+            f"{duration:.1f} s"
+        )
+
+
+def _describe(exc: BaseException | None) -> str:
+    """A short, key-free description of a request failure."""
+    if exc is None:
+        return "unknown error"
+    if isinstance(exc, RetriableAPIError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"

@@ -1,0 +1,302 @@
+"""JSON schemas of every Ordergroove object the tap emits, one clean type per field.
+
+The API is loose (see ``coerce.py``): the types here are what the tap converts
+to, not what the API happens to send. Choices, documented in the README:
+
+- money: ``number`` (exact ``Decimal`` on the wire; NUMERIC in Postgres);
+- timestamps: ``date-time`` strings in UTC with an explicit offset;
+- ``extra_data``, ``context`` blobs: JSON objects;
+- ``components``: an array of ``{public_id, quantity, product}``;
+- codes that flip between string and integer (``cancel_reason_code``, order
+  ``type``, cancel-reason ``code``): strings, which never lose information;
+- ``live`` and other flags: booleans.
+
+Nested objects keep their structure so a target can flatten them.
+"""
+
+from __future__ import annotations
+
+from singer_sdk import typing as th
+
+# Building blocks -------------------------------------------------------------
+
+ID = th.StringType
+MONEY = th.DecimalType
+TIMESTAMP = th.DateTimeType
+JSON_OBJECT = th.ObjectType(additional_properties=True)
+
+COMPONENT = th.ObjectType(
+    th.Property("public_id", th.StringType),
+    th.Property("quantity", th.IntegerType),
+    th.Property("product", th.StringType),
+)
+
+DISCOUNT = th.ObjectType(
+    th.Property("public_id", th.StringType),
+    th.Property("discount_type", th.StringType),
+    th.Property("value", MONEY),
+    th.Property("target", th.StringType),
+    th.Property("minimum_amount", MONEY),
+)
+
+COUPON = th.ObjectType(
+    th.Property("public_id", th.StringType),
+    th.Property("name", th.StringType),
+    th.Property("discounts", th.ArrayType(DISCOUNT)),
+)
+
+INCENTIVE = th.ObjectType(
+    th.Property("type", th.StringType),
+    th.Property("public_id", th.StringType),
+    th.Property("discount_type", th.StringType),
+    th.Property("target", th.StringType),
+    th.Property("field", th.StringType),
+    th.Property("name", th.StringType),
+    th.Property("value", MONEY),
+)
+
+PRODUCT_GROUP_REF = th.ObjectType(
+    th.Property("name", th.StringType),
+    th.Property("group_type", th.StringType),
+)
+
+
+def _key(name: str, kind: type[th.JSONTypeHelper] = ID) -> th.Property:
+    """A key field: never null, so targets can build primary keys on it."""
+    return th.Property(name, kind, required=True)
+
+
+# Streams ---------------------------------------------------------------------
+
+CUSTOMERS = th.PropertiesList(
+    th.Property("merchant", ID),
+    _key("merchant_user_id"),
+    th.Property("session_id", th.StringType),
+    th.Property("user_token_id", th.StringType),
+    th.Property("first_name", th.StringType),
+    th.Property("last_name", th.StringType),
+    th.Property("email", th.StringType),
+    th.Property("phone_number", th.StringType),
+    th.Property("phone_type", th.StringType),
+    th.Property("live", th.BooleanType),
+    th.Property("created", TIMESTAMP),
+    th.Property("last_updated", TIMESTAMP),
+    th.Property("last_login", TIMESTAMP),
+    th.Property("extra_data", JSON_OBJECT),
+    th.Property("locale", th.StringType),
+    th.Property("price_code", th.StringType),
+)
+
+SUBSCRIPTIONS = th.PropertiesList(
+    th.Property("customer", ID),
+    th.Property("merchant", ID),
+    th.Property("product", ID),
+    th.Property("payment", ID),
+    th.Property("shipping_address", ID),
+    th.Property("offer", ID),
+    th.Property("subscription_type", th.StringType),
+    th.Property("raw_subscription_type", th.StringType),
+    th.Property("components", th.ArrayType(COMPONENT)),
+    th.Property("extra_data", JSON_OBJECT),
+    _key("public_id"),
+    th.Property("product_attribute", th.StringType),
+    th.Property("quantity", th.IntegerType),
+    th.Property("price", MONEY),
+    th.Property("frequency_days", th.IntegerType),
+    th.Property("reminder_days", th.IntegerType),
+    th.Property("every", th.IntegerType),
+    th.Property("every_period", th.IntegerType),
+    th.Property("start_date", th.DateType),
+    th.Property("cancelled", TIMESTAMP),
+    th.Property("cancel_reason", th.StringType),
+    th.Property("cancel_reason_code", th.StringType),
+    th.Property("currency_code", th.StringType),
+    th.Property("iteration", th.IntegerType),
+    th.Property("sequence", th.IntegerType),
+    th.Property("session_id", th.StringType),
+    th.Property("merchant_order_id", th.StringType),
+    th.Property("customer_rep", th.StringType),
+    th.Property("club", th.StringType),
+    th.Property("created", TIMESTAMP),
+    th.Property("updated", TIMESTAMP),
+    th.Property("live", th.BooleanType),
+    th.Property("external_id", th.StringType),
+    th.Property("prepaid_subscription_context", JSON_OBJECT),
+    th.Property("free_trial_subscription_context", JSON_OBJECT),
+    th.Property("grantees", th.ArrayType(JSON_OBJECT)),
+)
+
+ORDERS = th.PropertiesList(
+    th.Property("merchant", ID),
+    th.Property("customer", ID),
+    th.Property("payment", ID),
+    th.Property("shipping_address", ID),
+    _key("public_id"),
+    th.Property("sub_total", MONEY),
+    th.Property("tax_total", MONEY),
+    th.Property("shipping_total", MONEY),
+    th.Property("discount_total", MONEY),
+    th.Property("total", MONEY),
+    th.Property("created", TIMESTAMP),
+    th.Property("updated", TIMESTAMP),
+    th.Property("place", TIMESTAMP),
+    th.Property("cancelled", TIMESTAMP),
+    th.Property("tries", th.IntegerType),
+    th.Property("generic_error_count", th.IntegerType),
+    th.Property("status", th.IntegerType),
+    th.Property("type", th.StringType),
+    th.Property("order_merchant_id", th.StringType),
+    th.Property("rejected_message", th.StringType),
+    th.Property("extra_data", JSON_OBJECT),
+    th.Property("locked", th.BooleanType),
+    th.Property("oos_free_shipping", th.BooleanType),
+)
+
+ITEMS = th.PropertiesList(
+    th.Property("order", ID),
+    th.Property("offer", ID),
+    th.Property("subscription", ID),
+    th.Property("product", ID),
+    th.Property("components", th.ArrayType(COMPONENT)),
+    th.Property("quantity", th.IntegerType),
+    _key("public_id"),
+    th.Property("product_attribute", th.StringType),
+    th.Property("price", MONEY),
+    th.Property("extra_cost", MONEY),
+    th.Property("total_price", MONEY),
+    th.Property("one_time", th.BooleanType),
+    th.Property("order_updated", TIMESTAMP),
+    th.Property("frozen", th.BooleanType),
+    th.Property("first_placed", TIMESTAMP),
+)
+
+ADDRESSES = th.PropertiesList(
+    th.Property("customer", ID),
+    _key("public_id"),
+    th.Property("label", th.StringType),
+    th.Property("first_name", th.StringType),
+    th.Property("last_name", th.StringType),
+    th.Property("company_name", th.StringType),
+    th.Property("address", th.StringType),
+    th.Property("address2", th.StringType),
+    th.Property("city", th.StringType),
+    th.Property("state_province_code", th.StringType),
+    th.Property("zip_postal_code", th.StringType),
+    th.Property("phone", th.StringType),
+    th.Property("fax", th.StringType),
+    th.Property("country_code", th.StringType),
+    th.Property("live", th.BooleanType),
+    th.Property("created", TIMESTAMP),
+    th.Property("updated", TIMESTAMP),
+    th.Property("token_id", th.StringType),
+    th.Property("store_public_id", th.StringType),
+)
+
+PAYMENTS = th.PropertiesList(
+    th.Property("customer", ID),
+    th.Property("billing_address", ID),
+    th.Property("cc_number_ending", th.StringType),
+    _key("public_id"),
+    th.Property("label", th.StringType),
+    th.Property("token_id", th.StringType, secret=True),
+    th.Property("cc_holder", th.StringType),
+    th.Property("cc_type", th.IntegerType),
+    th.Property("cc_exp_date", th.StringType, description="MM/YYYY, as Ordergroove sends it"),
+    th.Property("payment_method", th.StringType),
+    th.Property("live", th.BooleanType),
+    th.Property("created", TIMESTAMP),
+    th.Property("last_updated", TIMESTAMP),
+)
+
+PRODUCTS = th.PropertiesList(
+    th.Property("merchant", ID),
+    th.Property("groups", th.ArrayType(PRODUCT_GROUP_REF)),
+    th.Property("name", th.StringType),
+    th.Property("price", MONEY),
+    th.Property("image_url", th.StringType),
+    th.Property("detail_url", th.StringType),
+    _key("external_product_id"),
+    th.Property("sku", th.StringType),
+    th.Property("autoship_enabled", th.BooleanType),
+    th.Property("prepaid_eligible", th.BooleanType),
+    th.Property("premier_enabled", th.BooleanType),
+    th.Property("created", TIMESTAMP),
+    th.Property("last_update", TIMESTAMP),
+    th.Property("live", th.BooleanType),
+    th.Property("discontinued", th.BooleanType),
+    th.Property("extra_data", JSON_OBJECT),
+    th.Property("product_type", th.StringType),
+    th.Property("autoship_by_default", th.BooleanType),
+    th.Property("every", th.IntegerType),
+    th.Property("every_period", th.IntegerType),
+    th.Property("offer_profile", ID),
+    th.Property("incentive_group", th.StringType),
+)
+
+OFFER_PROFILES = th.PropertiesList(
+    _key("public_id"),
+    th.Property("merchant", ID),
+    th.Property("name", th.StringType),
+    th.Property("description", th.StringType),
+    th.Property("status", th.StringType),
+    th.Property("live", th.BooleanType),
+    th.Property("created", TIMESTAMP),
+    th.Property("updated", TIMESTAMP),
+    th.Property("initial_coupon", COUPON),
+    th.Property("recurring_coupon", COUPON),
+)
+
+ONE_TIME_INCENTIVES = th.PropertiesList(
+    _key("public_id"),
+    th.Property("external_code", th.StringType),
+    th.Property("description", th.StringType),
+    th.Property("merchant", ID),
+    th.Property("customer", ID),
+    th.Property("order", ID),
+    th.Property("item", ID),
+    th.Property("created", TIMESTAMP),
+    th.Property("last_updated", TIMESTAMP),
+    th.Property("applied_at", TIMESTAMP),
+    th.Property("incentive", INCENTIVE),
+)
+
+PRODUCT_GROUPS = th.PropertiesList(
+    th.Property("merchant", ID),
+    _key("name", th.StringType),
+    _key("group_type", th.StringType),
+    th.Property("description", th.StringType),
+    th.Property("created", TIMESTAMP),
+    th.Property("products", th.ArrayType(th.StringType)),
+)
+
+MERCHANT_CANCEL_REASONS = th.PropertiesList(
+    th.Property("merchant", ID),
+    _key("cancel_reason", th.StringType),
+    _key("application", th.StringType),
+    th.Property("code", th.StringType),
+    th.Property("is_active", th.BooleanType),
+)
+
+RESOURCES = th.PropertiesList(
+    th.Property("merchant", ID),
+    _key("public_id"),
+    th.Property("name", th.StringType),
+    th.Property("external_resource_id", th.StringType),
+    th.Property("description", th.StringType),
+    th.Property("image_url", th.StringType),
+    th.Property("created", TIMESTAMP),
+    th.Property("last_updated", TIMESTAMP),
+)
+
+PLACEMENT_RESPONSES = th.PropertiesList(
+    _key("public_id"),
+    th.Property("order", ID),
+    th.Property("response_code", th.StringType),
+    th.Property("response_message", th.StringType),
+    th.Property("created", TIMESTAMP),
+    th.Property(
+        "response_payload",
+        th.StringType,
+        description="The processor's raw answer, kept verbatim as text",
+    ),
+)

@@ -1,0 +1,155 @@
+"""Ordergroove list endpoints, one class each: name, path, keys, replication, filters.
+
+Everything else (HTTP, pagination, retries, time zones, types, bookmarks) is in
+``client.py``; schemas are in ``schemas.py``.
+"""
+
+from __future__ import annotations
+
+from tap_ordergroove import schemas
+from tap_ordergroove.client import OrdergrooveStream
+
+
+class UpdatedStream(OrdergrooveStream):
+    """Endpoints filtered by ``updated_start`` / ``updated_end`` on their update time."""
+
+    replication_key = "updated"
+    start_param = "updated_start"
+    end_param = "updated_end"
+
+
+class CustomersStream(UpdatedStream):
+    name = "customers"
+    path = "/customers/"
+    primary_keys = ("merchant_user_id",)
+    replication_key = "last_updated"
+    schema = schemas.CUSTOMERS.to_dict()
+
+
+class SubscriptionsStream(UpdatedStream):
+    name = "subscriptions"
+    path = "/subscriptions/"
+    primary_keys = ("public_id",)
+    schema = schemas.SUBSCRIPTIONS.to_dict()
+
+
+class OrdersStream(UpdatedStream):
+    name = "orders"
+    path = "/orders/"
+    primary_keys = ("public_id",)
+    schema = schemas.ORDERS.to_dict()
+
+
+class ItemsStream(OrdergrooveStream):
+    """Items have no timestamp of their own: any change bumps their order's ``updated``."""
+
+    name = "items"
+    path = "/items/"
+    primary_keys = ("public_id",)
+    replication_key = "order_updated"
+    start_param = "order_updated_start"
+    end_param = "order_updated_end"
+    schema = schemas.ITEMS.to_dict()
+
+
+class AddressesStream(UpdatedStream):
+    name = "addresses"
+    path = "/addresses/"
+    primary_keys = ("public_id",)
+    schema = schemas.ADDRESSES.to_dict()
+
+
+class PaymentsStream(OrdergrooveStream):
+    name = "payments"
+    path = "/payments/"
+    primary_keys = ("public_id",)
+    schema = schemas.PAYMENTS.to_dict()
+
+
+class ProductsStream(OrdergrooveStream):
+    """Without these parameters the API hides discontinued and non-autoship products."""
+
+    name = "products"
+    path = "/products/"
+    primary_keys = ("external_product_id",)
+    extra_params = {"autoship_enabled": "all", "allow_discontinued": "true"}
+    schema = schemas.PRODUCTS.to_dict()
+
+
+class OfferProfilesStream(OrdergrooveStream):
+    """Without ``status=all`` the API returns only available offer profiles."""
+
+    name = "offer_profiles"
+    path = "/offer_profiles/"
+    primary_keys = ("public_id",)
+    extra_params = {"status": "all"}
+    schema = schemas.OFFER_PROFILES.to_dict()
+
+
+class OneTimeIncentivesStream(OrdergrooveStream):
+    """Incremental per the API reference; ``one_time_incentives_incremental: false`` turns
+    it into a full table, since the integration guide says the filter does not exist."""
+
+    name = "one_time_incentives"
+    path = "/one_time_incentives/"
+    primary_keys = ("public_id",)
+    replication_key = "last_updated"
+    start_param = "last_updated_start"
+    end_param = "last_updated_end"
+    schema = schemas.ONE_TIME_INCENTIVES.to_dict()
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.config.get("one_time_incentives_incremental", True):
+            self.replication_key = None  # type: ignore[assignment]
+
+
+class ProductGroupsStream(OrdergrooveStream):
+    name = "product_groups"
+    path = "/product_groups/"
+    primary_keys = ("group_type", "name")
+    schema = schemas.PRODUCT_GROUPS.to_dict()
+
+
+class MerchantCancelReasonsStream(OrdergrooveStream):
+    name = "merchant_cancel_reasons"
+    path = "/merchant/cancel_reason/"
+    primary_keys = ("cancel_reason", "application")
+    schema = schemas.MERCHANT_CANCEL_REASONS.to_dict()
+
+
+class ResourcesStream(OrdergrooveStream):
+    name = "resources"
+    path = "/resources/"
+    primary_keys = ("public_id",)
+    schema = schemas.RESOURCES.to_dict()
+
+
+class PlacementResponsesStream(OrdergrooveStream):
+    """Order billing attempts; ``start_date`` is >=, ``end_date`` is <, pages up to 1000."""
+
+    name = "placement_responses"
+    path = "/placement_logs/responses/"
+    primary_keys = ("public_id",)
+    replication_key = "created"
+    start_param = "start_date"
+    end_param = "end_date"
+    page_size_setting = "placement_responses_page_size"
+    schema = schemas.PLACEMENT_RESPONSES.to_dict()
+
+
+STREAM_TYPES: tuple[type[OrdergrooveStream], ...] = (
+    CustomersStream,
+    SubscriptionsStream,
+    OrdersStream,
+    ItemsStream,
+    AddressesStream,
+    PaymentsStream,
+    ProductsStream,
+    OfferProfilesStream,
+    OneTimeIncentivesStream,
+    ProductGroupsStream,
+    MerchantCancelReasonsStream,
+    ResourcesStream,
+    PlacementResponsesStream,
+)

@@ -1,0 +1,76 @@
+"""Conversions between Ordergroove's naive local timestamps and UTC.
+
+Ordergroove writes and filters timestamps as naive wall-clock strings in one
+zone (America/Chicago by default, with daylight saving). The warehouse must
+hold UTC instants, and filters must be sent as local wall-clock values. Around
+a fall-back change one local hour happens twice, so a naive value is ambiguous:
+records are read as the first occurrence (``fold=0``, the earlier instant), and
+filter bounds are widened by the ambiguity so the API can never drop a record
+whichever occurrence it assumes.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+FILTER_FORMAT = "%Y-%m-%dT%H:%M:%S"
+
+
+class OrdergrooveZone:
+    """The merchant's Ordergroove time zone, with conversions in both directions."""
+
+    def __init__(self, name: str) -> None:
+        try:
+            self.tz = ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            msg = (
+                f"Setting `timezone` is {name!r}, which is not an IANA time zone name. "
+                "Use the zone Ordergroove timestamps your data in, e.g. 'America/Chicago'."
+            )
+            raise ValueError(msg) from exc
+        self.name = name
+
+    def to_utc(self, value: str) -> datetime:
+        """Read an Ordergroove naive timestamp ('YYYY-MM-DD HH:MM:SS') as a UTC instant."""
+        parsed = datetime.fromisoformat(value)
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=self.tz)
+        return parsed.astimezone(UTC)
+
+    def to_utc_iso(self, value: str) -> str:
+        """ISO-8601 UTC string with an explicit offset, as the tap emits every datetime."""
+        return self.to_utc(value).isoformat()
+
+    def filter_value(self, instant: datetime, *, bound: str) -> str:
+        """Format ``instant`` as the naive local value Ordergroove filters accept.
+
+        ``bound`` is 'start' (filter is >=) or 'end' (<= or <). When the local
+        wall-clock reading is ambiguous (fall-back hour), the lower bound moves
+        earlier and the upper bound later by the size of the change, so either
+        interpretation by the API still covers ``instant``.
+        """
+        local = instant.astimezone(self.tz).replace(tzinfo=None)
+        shift = self._ambiguity(local)
+        if shift:
+            local = local - shift if bound == "start" else local + shift
+        return local.strftime(FILTER_FORMAT)
+
+    def _ambiguity(self, local: datetime) -> timedelta:
+        """How far apart the two instants sharing this wall-clock reading are (0 if one)."""
+        first = local.replace(tzinfo=self.tz, fold=0).utcoffset()
+        second = local.replace(tzinfo=self.tz, fold=1).utcoffset()
+        if first is None or second is None or first == second:
+            return timedelta(0)
+        return abs(first - second)
+
+
+def utc_iso(instant: datetime) -> str:
+    """The one format the tap uses for UTC instants in records and state."""
+    return instant.astimezone(UTC).replace(microsecond=0).isoformat()
+
+
+def parse_instant(value: str) -> datetime:
+    """Parse an ISO string from state or config; naive values are UTC (SDK convention)."""
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
