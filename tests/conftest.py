@@ -1,0 +1,46 @@
+"""Shared fixtures: the fake Ordergroove API as a real HTTP server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import pytest
+from fake_ordergroove.server import FakeOrdergroove
+
+from fake_ordergroove.dataset import Dataset
+
+API_KEY = "test-key-0123456789abcdef"
+LIMITED_KEY = "limited-key-0123456789"
+
+
+def tap_config(fake: FakeOrdergroove, **overrides) -> dict:
+    """A config pointing the tap at ``fake``, with quick retries for fault tests."""
+    config = {
+        "api_key": API_KEY,
+        "base_url": fake.url,
+        "retry_backoff_seconds": 0.05,
+        "request_timeout": 5,
+    }
+    config.update(overrides)
+    return config
+
+
+def start_fake(**kwargs) -> FakeOrdergroove:
+    dataset = Dataset(seed=kwargs.pop("seed", 42), customers=kwargs.pop("customers", 150))
+    fake = FakeOrdergroove(dataset, api_keys=(API_KEY,), limited_keys=(LIMITED_KEY,), **kwargs)
+    fake.start()
+    return fake
+
+
+@pytest.fixture(scope="session")
+def shared_fake():
+    """One read-only fake for tests that never change data or faults."""
+    fake = start_fake()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def fake():
+    """A private fake for tests that mutate data or switch faults on."""
+    fake = start_fake()
+    yield fake
+    fake.stop()
