@@ -17,6 +17,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 HUB_FILE = ROOT / "hub" / "extractors" / "tap-ordergroove.yml"
+MELTANO_FILE = ROOT / "meltano.yml"
 _KINDS = {
     "string": "string",
     "integer": "integer",
@@ -86,14 +87,31 @@ def hub_definition(info: dict) -> dict:
     }
 
 
+def write_meltano_settings(info: dict) -> None:
+    """Replace the tap's ``settings`` in meltano.yml, keeping comments and order elsewhere."""
+    from ruamel.yaml import YAML
+
+    rt = YAML()
+    rt.width = 100
+    rt.indent(mapping=2, sequence=4, offset=2)
+    project = rt.load(MELTANO_FILE.read_text())
+    tap = next(p for p in project["plugins"]["extractors"] if p["name"] == "tap-ordergroove")
+    tap["settings"] = settings(info)
+    tap["capabilities"] = sorted(info["capabilities"])
+    with MELTANO_FILE.open("w") as handle:
+        rt.dump(project, handle)
+
+
 def main() -> None:
-    """Print the hub definition, or write it with ``--write``."""
+    """Print the hub definition, or write it and meltano.yml's tap settings with ``--write``."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--write", action="store_true", help=f"write {HUB_FILE.relative_to(ROOT)}")
+    parser.add_argument("--write", action="store_true", help="write the hub file and meltano.yml")
     args = parser.parse_args()
-    text = yaml.safe_dump(hub_definition(about()), sort_keys=False, width=100)
+    info = about()
+    text = yaml.safe_dump(hub_definition(info), sort_keys=False, width=100)
     if args.write:
         HUB_FILE.write_text(text)
+        write_meltano_settings(info)
     else:
         sys.stdout.write(text)
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from fake_ordergroove.server import FakeOrdergroove
 
 from fake_ordergroove.dataset import Dataset
+from fake_ordergroove.server import FakeOrdergroove
 
 API_KEY = "test-key-0123456789abcdef"
 LIMITED_KEY = "limited-key-0123456789"

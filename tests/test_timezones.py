@@ -49,7 +49,7 @@ def test_eastern_zone_setting_is_honoured():
 
 
 def test_unknown_zone_names_the_setting():
-    with pytest.raises(ValueError, match="`timezone`.*Mars/Olympus"):
+    with pytest.raises(ValueError, match=r"`timezone`.*Mars/Olympus"):
         OrdergrooveZone("Mars/Olympus")
 
 
