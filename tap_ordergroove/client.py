@@ -20,6 +20,7 @@ import requests
 from singer_sdk import RESTStream
 from singer_sdk.authenticators import APIKeyAuthenticator
 from singer_sdk.exceptions import RetriableAPIError
+from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.pagination import BaseHATEOASPaginator
 from singer_sdk.streams.rest import HTTPRequest, PageContext
 
@@ -127,6 +128,8 @@ class OrdergrooveStream(RESTStream):
 
     is_sorted = False  # Ordergroove pages by `created`, never by the updated timestamp.
     check_sorted = True  # keeps the max replication value while records arrive unsorted
+    #: ``coerce.RecordConverter`` already emits schema types; a second pass would only cost CPU.
+    TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         super().__init__(*args, **kwargs)
@@ -273,7 +276,8 @@ class OrdergrooveStream(RESTStream):
 
         def call(prepared_request: requests.PreparedRequest, context: Context | None) -> t.Any:
             try:
-                return retrying(prepared_request, context)
+                with self._tap.sync_lock.released():  # type: ignore[attr-defined]
+                    return retrying(prepared_request, context)
             except RETRYABLE_EXCEPTIONS as exc:
                 msg = (
                     f"Gave up on {self.path} after {self.backoff_max_tries()} tries: "
