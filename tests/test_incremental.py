@@ -184,3 +184,32 @@ def test_one_time_incentives_can_fall_back_to_full_table(shared_fake, tmp_path):
     assert len(run.records["one_time_incentives"]) == len(
         shared_fake.dataset.records("one_time_incentives")
     )
+
+
+def test_backfill_resumes_after_a_crash_without_refetching_finished_windows(fake, tmp_path):
+    config = tap_config(fake, start_date="2022-12-01T00:00:00Z", backfill_window_days=60)
+    fake.faults.set([{"kind": "503", "path": "/orders/", "every": 8, "count": 1}])
+    crashed = run_tap(tmp_path / "1", {**config, "max_tries": 1}, streams=["orders"], check=False)
+    assert crashed.returncode != 0
+    done_until = crashed.state["bookmarks"]["orders"]["backfill_done_until"]
+    assert done_until > "2023-"
+
+    fake.request_log.clear()
+    resumed = run_tap(tmp_path / "2", config, state=crashed.state, streams=["orders"])
+    starts = [
+        e["params"]["updated_start"]
+        for e in fake.request_log.snapshot()
+        if e["path"] == "/orders/" and "cursor" not in e["params"]
+    ]
+    resume_local = utc_to_central_filter(done_until)
+    assert min(starts) == resume_local, "finished windows must not be fetched again"
+    everything = {r["public_id"] for r in fake.dataset.records("orders")}
+    assert keys(crashed, "orders") | keys(resumed, "orders") == everything
+    assert "backfill_done_until" not in resumed.state["bookmarks"]["orders"]
+    assert resumed.bookmark("orders") is not None
+
+
+def utc_to_central_filter(value: str) -> str:
+    from tap_ordergroove.timezones import OrdergrooveZone
+
+    return OrdergrooveZone("America/Chicago").filter_value(parse_instant(value), bound="start")
