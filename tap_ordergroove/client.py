@@ -9,6 +9,7 @@ rule. Stream classes in ``streams.py`` only declare what differs per endpoint.
 from __future__ import annotations
 
 import json
+import os
 import random
 import typing as t
 from datetime import UTC, datetime, timedelta
@@ -20,8 +21,10 @@ import requests
 from singer_sdk import RESTStream
 from singer_sdk.authenticators import APIKeyAuthenticator
 from singer_sdk.exceptions import RetriableAPIError
+from singer_sdk.helpers._util import utc_now
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.pagination import BaseHATEOASPaginator
+from singer_sdk.singerlib import RecordMessage
 from singer_sdk.streams.rest import HTTPRequest, PageContext
 
 from tap_ordergroove.coerce import RecordConverter
@@ -152,6 +155,21 @@ class OrdergrooveStream(RESTStream):
     def authenticator(self) -> APIKeyAuthenticator:
         """Sends the key as ``x-api-key``; it never goes into a URL, so never into logs."""
         return APIKeyAuthenticator(key="x-api-key", value=self.config["api_key"])
+
+    @cached_property
+    def requests_session(self) -> requests.Session:
+        """A session that reads proxy and CA settings from the environment once.
+
+        requests re-reads the whole environment on every request otherwise (about 0.8 ms
+        a page); proxies (honouring NO_PROXY) and the CA bundle are resolved up front.
+        """
+        session = requests.Session()
+        session.proxies.update(requests.utils.get_environ_proxies(self.url_base))
+        session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get(
+            "CURL_CA_BUNDLE", True
+        )
+        session.trust_env = False
+        return session
 
     @property
     def http_headers(self) -> dict:
@@ -303,6 +321,31 @@ class OrdergrooveStream(RESTStream):
     def converter(self) -> RecordConverter:
         """Compiled once: turns loose API values into the schema's types."""
         return RecordConverter(self.name, self.schema, list(self.primary_keys or []), self.zone)
+
+    @cached_property
+    def _nothing_deselected(self) -> bool:
+        return all(self.mask.values())
+
+    def _generate_record_messages(self, record: dict) -> Iterable[RecordMessage]:
+        """The SDK's RECORD messages without its two per-record schema walks.
+
+        Safe when no property is deselected: ``post_process`` already emits exactly the
+        schema's fields and types, so the walks (drop deselected, conform types) change
+        nothing and cost about a fifth of the tap's CPU. Otherwise the SDK path runs.
+        """
+        if not self._nothing_deselected:
+            yield from super()._generate_record_messages(record)
+            return
+        extracted = utc_now()
+        for stream_map in self.stream_maps:
+            mapped = stream_map.transform(record)
+            if mapped is not None:
+                yield RecordMessage(
+                    stream=stream_map.stream_alias,
+                    record=mapped,
+                    version=self._stream_version,
+                    time_extracted=extracted,
+                )
 
     def post_process(self, row: dict, context: Context | None = None) -> dict | None:
         """Convert types and time zones; counts what the run emitted."""
