@@ -1,0 +1,123 @@
+"""``tap-ordergroove-webhooks``: run the receiver, or look at what it stored.
+
+    tap-ordergroove-webhooks serve --store sqlite:///var/lib/og/events.db \\
+        --verification-key-env OG_WEBHOOK_KEY --host 0.0.0.0 --port 8000
+    tap-ordergroove-webhooks events --store sqlite:///var/lib/og/events.db --after 0 --limit 20
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from tap_ordergroove.webhooks.settings import ServeSettings, SettingsError, add_options, resolve
+from tap_ordergroove.webhooks.store import StoreError, mask_url, open_store, url_secrets
+
+logger = logging.getLogger("tap_ordergroove.webhooks")
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script; returns the process exit code."""
+    parser = argparse.ArgumentParser(
+        prog="tap-ordergroove-webhooks",
+        description="Receive Ordergroove webhooks (order.delete, item.remove, ...) into a "
+        "durable store that tap-ordergroove reads.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the HTTP receiver")
+    add_options(serve)
+    events = commands.add_parser("events", help="print stored events as JSON lines")
+    events.add_argument("--store", default=None, help="store URL [env OG_WEBHOOK_STORE]")
+    events.add_argument("--after", type=int, default=0, help="print events with seq > AFTER")
+    events.add_argument("--limit", type=int, default=100, help="at most this many events")
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "serve":
+            return _serve(resolve(args, os.environ))
+        return _print_events(args)
+    except SettingsError as exc:
+        parser.exit(2, f"tap-ordergroove-webhooks: {exc}\n")
+    return 2  # not reached: parser.exit raises SystemExit
+
+
+def _serve(settings: ServeSettings) -> int:
+    # Imported here so `events` (and the tap, via store.py) never need the server stack.
+    import uvicorn
+
+    from tap_ordergroove.webhooks.app import ReceiverConfig, create_app
+    from tap_ordergroove.webhooks.signature import SignatureVerifier
+
+    logging.basicConfig(level=settings.log_level, format=LOG_FORMAT, stream=sys.stderr)
+    try:
+        store = open_store(settings.store_url)
+    except (OSError, ValueError, RuntimeError, StoreError) as exc:
+        logger.error("cannot open the store %s: %s", mask_url(settings.store_url), exc)
+        return 1
+    except Exception as exc:  # noqa: BLE001 - driver errors (psycopg, sqlite3) vary; exit cleanly
+        message = str(exc)
+        logger.error(
+            "cannot open the store %s: %s: %s",
+            mask_url(settings.store_url),
+            type(exc).__name__,
+            _scrub(message, settings.store_url),
+        )
+        return 1
+    verifier = SignatureVerifier(settings.keys, settings.tolerance_seconds)
+    config = ReceiverConfig(
+        max_body_bytes=settings.max_body_bytes,
+        write_timeout_seconds=settings.write_timeout_seconds,
+    )
+    logger.info(
+        "store %s (%s); %d verification key(s) from %s; tolerance %d s; max body %d bytes",
+        store.masked_url,
+        store.backend,
+        verifier.key_count,
+        settings.key_source,
+        settings.tolerance_seconds,
+        settings.max_body_bytes,
+    )
+    uvicorn.run(
+        create_app(store, verifier, config),
+        host=settings.host,
+        port=settings.port,
+        access_log=False,  # AccessLogMiddleware writes one line with the event type instead
+        log_config=None,  # keep the logging configured above
+        log_level=settings.log_level.lower(),
+        server_header=False,
+        timeout_graceful_shutdown=10,
+    )
+    return 0
+
+
+def _print_events(args: argparse.Namespace) -> int:
+    url = args.store or os.environ.get("OG_WEBHOOK_STORE")
+    if not url:
+        raise SettingsError("Set the store with --store or OG_WEBHOOK_STORE.")
+    with open_store(url) as store:
+        for event in store.read_since(args.after, args.limit):
+            line = {
+                "seq": event.seq,
+                "event_id": event.event_id,
+                "event_type": event.event_type,
+                "created_unix": event.created_unix,
+                "received_at": event.received_at.isoformat(),
+                "payload": event.payload,
+            }
+            sys.stdout.write(json.dumps(line) + "\n")
+    return 0
+
+
+def _scrub(text: str, url: str) -> str:
+    """Remove the URL's secrets from a driver message before it is logged."""
+    for secret in url_secrets(url):
+        text = text.replace(secret, "***")
+    return text
+
+
+if __name__ == "__main__":
+    sys.exit(main())
