@@ -1,0 +1,201 @@
+"""Ordergroove export file names: which report, which merchant, completed when, in what order.
+
+Ordergroove documents two naming forms, and both are in use:
+
+- developer guide: ``<merchant><report>__<full|delta><DDMMYYYYHHMMSS>.csv``
+  (``acmeorders__delta05032024103000.csv``; an ``_`` after the merchant is accepted too);
+- per-report help articles: ``<merchant>_<report>_<MMDDYYYYHHMMSS>.csv``
+  (``acme_orders_03052024103000.csv``).
+
+Day and month swap places between the two, so the form decides how the 14
+digits are read. The timestamp is when the report was completed, in Ordergroove's
+zone (US Central): it orders the files and becomes the bookmark, in UTC. A name
+in one of the forms whose digits are not a real date and time is an error: it
+means the naming is not what the tap was told, and guessing could load days in
+the wrong order.
+"""
+
+from __future__ import annotations
+
+import re
+import stat
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from tap_ordergroove.sftp.errors import SftpFileError
+from tap_ordergroove.timezones import OrdergrooveZone, utc_iso
+
+#: Report name in the file name -> stream name. Names are compared case-insensitively.
+REPORT_TOKENS: dict[str, str] = {
+    "orders": "order_report",
+    "subscriptions": "subscription_report",
+}
+
+_GUIDE_FORM = re.compile(
+    r"^(?P<prefix>.+?)__(?P<kind>full|delta)(?P<stamp>\d{14})\.csv$", re.IGNORECASE
+)
+_HELP_FORM = re.compile(r"^(?P<prefix>.+?)_(?P<stamp>\d{14})\.csv$", re.IGNORECASE)
+#: Names uploaders give files while they are still being written.
+_UPLOAD_NAME = re.compile(r"(^\.|\.(part|filepart|partial|tmp|temp|upload)$)", re.IGNORECASE)
+
+GUIDE = "guide"  # <merchant><report>__<full|delta><DDMMYYYYHHMMSS>.csv
+HELP = "help"  # <merchant>_<report>_<MMDDYYYYHHMMSS>.csv
+_STAMP_FORMATS = {
+    GUIDE: ("%d%m%Y%H%M%S", "DDMMYYYYHHMMSS"),
+    HELP: ("%m%d%Y%H%M%S", "MMDDYYYYHHMMSS"),
+}
+
+
+@dataclass(frozen=True)
+class RemoteFile:
+    """One directory entry as listed on the server."""
+
+    name: str
+    size: int
+    mtime: float
+    is_file: bool = True
+
+    @classmethod
+    def from_attributes(cls, attrs: object) -> RemoteFile:
+        """From paramiko's ``SFTPAttributes`` (name, size, mtime, mode)."""
+        mode = getattr(attrs, "st_mode", None)
+        return cls(
+            name=str(attrs.filename),  # type: ignore[attr-defined]
+            size=int(getattr(attrs, "st_size", 0) or 0),
+            mtime=float(getattr(attrs, "st_mtime", 0) or 0),
+            is_file=mode is None or stat.S_ISREG(mode),
+        )
+
+
+@dataclass(frozen=True)
+class ReportFile:
+    """An export of a report the tap reads, with its completion time in UTC."""
+
+    remote: RemoteFile
+    stream: str
+    merchant: str
+    kind: str | None  # 'full', 'delta', or None (help-article form has no kind)
+    form: str
+    completed_at: datetime
+
+    @property
+    def name(self) -> str:
+        """The file name, as listed."""
+        return self.remote.name
+
+    @property
+    def completed_at_iso(self) -> str:
+        """Completion time as the UTC ISO string used in records and state."""
+        return utc_iso(self.completed_at)
+
+    @property
+    def sort_key(self) -> tuple[str, str]:
+        """Processing order: completion time, then name (a total order, also for ties)."""
+        return (self.completed_at_iso, self.name)
+
+
+@dataclass
+class Listing:
+    """A folder listing sorted into what the tap reads and what it leaves alone."""
+
+    reports: dict[str, list[ReportFile]] = field(default_factory=dict)
+    other_reports: list[str] = field(default_factory=list)
+    other_merchants: list[str] = field(default_factory=list)
+    unrecognised: list[str] = field(default_factory=list)
+    uploading: list[str] = field(default_factory=list)
+    merchants: set[str] = field(default_factory=set)
+    #: Per stream: why some of its files cannot be placed in order (impossible timestamps).
+    invalid: dict[str, list[str]] = field(default_factory=dict)
+
+    def files(self, stream: str) -> list[ReportFile]:
+        """One report's files in processing order."""
+        return sorted(self.reports.get(stream, []), key=lambda f: f.sort_key)
+
+
+def parse_stamp(name: str, stamp: str, form: str, zone: OrdergrooveZone) -> datetime:
+    """The completion time in a file name, read in the form's digit order, as UTC."""
+    pattern, shape = _STAMP_FORMATS[form]
+    try:
+        local = datetime.strptime(stamp, pattern)  # naive local time; zoned below
+    except ValueError as exc:
+        msg = (
+            f"SFTP file {name!r} looks like an Ordergroove export, but {stamp!r} is not a "
+            f"valid {shape} completion time ({exc}). The tap does not guess the date order; "
+            "ask Ordergroove which naming they use, or exclude the file with "
+            "`sftp_file_pattern`."
+        )
+        raise SftpFileError(msg) from exc
+    return zone.to_utc(local.isoformat(sep=" "))
+
+
+def _split_prefix(prefix: str, form: str) -> tuple[str, str] | None:
+    """(merchant, report token) from ``<merchant><sep><report>``, or None if no report fits."""
+    lowered = prefix.lower()
+    for token in sorted(REPORT_TOKENS, key=len, reverse=True):
+        if form == HELP:
+            if lowered.endswith("_" + token) and len(prefix) > len(token) + 1:
+                return prefix[: -len(token) - 1], token
+        elif lowered.endswith(token) and len(prefix) > len(token):
+            merchant = prefix[: -len(token)]
+            return merchant[:-1] if merchant.endswith("_") else merchant, token
+    return None
+
+
+def classify(
+    entries: list[RemoteFile],
+    *,
+    zone: OrdergrooveZone,
+    merchant: str | None = None,
+    pattern: re.Pattern[str] | None = None,
+) -> Listing:
+    """Sort a folder listing by name.
+
+    A report file with an impossible timestamp goes to ``invalid`` under its
+    stream: that report cannot be ordered and must stop, the others can go on.
+    """
+    listing = Listing()
+    for entry in entries:
+        if not entry.is_file or (pattern is not None and not pattern.search(entry.name)):
+            continue
+        if _UPLOAD_NAME.search(entry.name):
+            listing.uploading.append(entry.name)
+            continue
+        if match := _GUIDE_FORM.match(entry.name):
+            form, kind = GUIDE, match["kind"].lower()
+        elif match := _HELP_FORM.match(entry.name):
+            form, kind = HELP, None
+        else:
+            listing.unrecognised.append(entry.name)
+            continue
+        split = _split_prefix(match["prefix"], form)
+        if split is None:
+            listing.other_reports.append(entry.name)
+            continue
+        file_merchant, token = split
+        if merchant is not None and file_merchant.lower() != merchant.lower():
+            listing.other_merchants.append(entry.name)
+            continue
+        stream = REPORT_TOKENS[token]
+        try:
+            completed_at = parse_stamp(entry.name, match["stamp"], form, zone)
+        except SftpFileError as exc:
+            listing.invalid.setdefault(stream, []).append(str(exc))
+            continue
+        listing.merchants.add(file_merchant)
+        listing.reports.setdefault(stream, []).append(
+            ReportFile(entry, stream, file_merchant, kind, form, completed_at)
+        )
+    return listing
+
+
+def after_bookmark(files: list[ReportFile], bookmark: tuple[str, str] | None) -> list[ReportFile]:
+    """Files strictly after the bookmark ``(completed_at_iso, name)``, in processing order."""
+    if bookmark is None:
+        return files
+    return [f for f in files if f.sort_key > bookmark]
+
+
+def age_seconds(remote: RemoteFile, now: datetime | None = None) -> float:
+    """Seconds since the file was last modified (server clock vs ours)."""
+    current = (now or datetime.now(UTC)).timestamp()
+    return current - remote.mtime

@@ -1,0 +1,183 @@
+"""The SFTP reports' columns: CSV header, field name, type, and the JSON schemas built from them.
+
+Ordergroove's docs name only some columns of each export; the rest are the
+REST object's fields as the export is expected to carry them. Every column is
+optional except the key: a column missing from a file is logged and left null,
+and a column the tap does not know is kept, as text, under ``extra_columns``
+(and logged), so nothing in a file is lost. Headers are matched after
+``normalise_header`` ("Order Item ID" and "OrderItemID" both become
+``order_item_id``). Column types:
+
+- ``date``: ``MM/DD/YYYY`` (or ``YYYY-MM-DD``) -> ISO date;
+- ``datetime``: ``MM/DD/YYYY HH:MM[:SS]`` or ``YYYY-MM-DD HH:MM:SS`` in Ordergroove's
+  zone (setting ``timezone``) -> UTC ISO-8601 with offset;
+- ``decimal``: exact (``Decimal``, a JSON number; NUMERIC in Postgres);
+- an empty cell is null for every type (CSV cannot tell the two apart).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from singer_sdk import typing as th
+
+STRING, DATE, DATETIME, DECIMAL, INTEGER, BOOLEAN = (
+    "string",
+    "date",
+    "datetime",
+    "decimal",
+    "integer",
+    "boolean",
+)
+_JSON_TYPES: dict[str, type[th.JSONTypeHelper]] = {
+    STRING: th.StringType,
+    DATE: th.DateType,
+    DATETIME: th.DateTimeType,
+    DECIMAL: th.DecimalType,
+    INTEGER: th.IntegerType,
+    BOOLEAN: th.BooleanType,
+}
+
+#: Record fields every SFTP report row carries, so a row can be traced to its file.
+SOURCE_FILE = "_sdc_source_file"
+SOURCE_LINE = "_sdc_source_line"
+SOURCE_COMPLETED_AT = "_sdc_source_file_completed_at"
+EXTRA_COLUMNS = "extra_columns"
+
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+_NON_WORD = re.compile(r"[^0-9a-z]+")
+
+
+def normalise_header(header: str) -> str:
+    """snake_case field name: 'Order Item ID', 'OrderItemID', 'order-item-id' -> order_item_id."""
+    spaced = _CAMEL.sub("_", header.strip().lstrip("\ufeff"))
+    return _NON_WORD.sub("_", spaced.lower()).strip("_")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One CSV column: the header Ordergroove writes, the field it lands in, its type."""
+
+    header: str
+    kind: str = STRING
+
+    @property
+    def field(self) -> str:
+        """The record field (snake_case of the header)."""
+        return normalise_header(self.header)
+
+
+@dataclass(frozen=True)
+class Report:
+    """One export: its stream name, key column and columns in Ordergroove's order."""
+
+    stream: str
+    key: str
+    columns: tuple[Column, ...]
+    description: str
+
+    @property
+    def fields(self) -> dict[str, Column]:
+        """Field name -> column."""
+        return {column.field: column for column in self.columns}
+
+    def schema(self) -> dict:
+        """The stream's JSON schema: the columns, ``extra_columns``, then the source fields."""
+        properties = [
+            th.Property(
+                column.field,
+                _JSON_TYPES[column.kind],
+                required=column.field == self.key,
+                description=f"CSV column '{column.header}'",
+            )
+            for column in self.columns
+        ]
+        properties += [
+            th.Property(
+                EXTRA_COLUMNS,
+                th.ObjectType(additional_properties=th.StringType),
+                description="Columns the tap does not know yet, by snake_case name, as text.",
+            ),
+            th.Property(SOURCE_FILE, th.StringType, description="File the row was read from."),
+            th.Property(
+                SOURCE_LINE, th.IntegerType, description="Line of the row in that file (header: 1)."
+            ),
+            th.Property(
+                SOURCE_COMPLETED_AT,
+                th.DateTimeType,
+                description="Report completion time from the file name, UTC (the bookmark).",
+            ),
+        ]
+        return th.PropertiesList(*properties).to_dict()
+
+
+ORDER_REPORT = Report(
+    stream="order_report",
+    key="order_item_id",
+    description="Order report export: one row per order item.",
+    columns=(
+        Column("Order Item ID"),
+        Column("Order ID"),
+        Column("Order Merchant ID"),
+        Column("Order Status"),
+        Column("Place Date", DATE),
+        Column("Customer ID"),
+        Column("Subscription ID"),
+        Column("Offer ID"),
+        Column("Merchant Product ID"),
+        Column("Product Name"),
+        Column("Quantity", INTEGER),
+        Column("Price", DECIMAL),
+        Column("Extra Cost", DECIMAL),
+        Column("Total Price", DECIMAL),
+        Column("One Time", BOOLEAN),
+        Column("Order Sub Total", DECIMAL),
+        Column("Order Tax Total", DECIMAL),
+        Column("Order Shipping Total", DECIMAL),
+        Column("Order Discount Total", DECIMAL),
+        Column("Order Total", DECIMAL),
+        Column("Currency Code"),
+        Column("Cancelled", DATETIME),
+        Column("Created", DATETIME),
+        Column("Updated", DATETIME),
+    ),
+)
+
+SUBSCRIPTION_REPORT = Report(
+    stream="subscription_report",
+    key="subscription_id",
+    description="Subscription report export: one row per subscription.",
+    columns=(
+        Column("Subscription ID"),
+        Column("Customer ID"),
+        Column("Merchant Product ID"),
+        Column("Product Name"),
+        Column("Offer ID"),
+        Column("Subscription Status"),
+        Column("Quantity", INTEGER),
+        Column("Price", DECIMAL),
+        Column("Frequency"),
+        Column("Frequency Days", INTEGER),
+        Column("Start Date", DATE),
+        Column("Next Order Date", DATE),
+        Column("Cancel Date", DATE),
+        Column("Cancel Reason"),
+        Column("Cancel Reason Code"),
+        Column("Currency Code"),
+        Column("Created", DATETIME),
+        Column("Updated", DATETIME),
+    ),
+)
+
+REPORTS: tuple[Report, ...] = (ORDER_REPORT, SUBSCRIPTION_REPORT)
+
+REJECTED_ROWS_STREAM = "sftp_rejected_rows"
+REJECTED_ROWS = th.PropertiesList(
+    th.Property("source_file", th.StringType, required=True, description="File name."),
+    th.Property("source_line", th.IntegerType, required=True, description="Line (header: 1)."),
+    th.Property("report", th.StringType, description="Stream the row was meant for."),
+    th.Property("reason", th.StringType, description="Why the row was not loaded."),
+    th.Property("raw_line", th.StringType, description="The row as it is in the file."),
+    th.Property("file_completed_at", th.DateTimeType, description="Report completion time (UTC)."),
+).to_dict()

@@ -1,0 +1,159 @@
+"""End to end for an SFTP-only merchant: `meltano run tap-ordergroove target-postgres`.
+
+A real SFTP server on 127.0.0.1, the tap installed by Meltano, the real
+target-postgres and the real PostgreSQL at 127.0.0.1:5432 (the test fails, never
+skips, without it). Meltano keeps the state, as in production.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import uuid
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import psycopg2
+import pytest
+
+from tests.sftp_server import SftpTestServer
+from tests.test_sftp_sync import ORDER_HEADER, SUB_HEADER, order_rows, sub_rows
+
+ROOT = Path(__file__).resolve().parent.parent
+MELTANO = str(ROOT / ".venv" / "bin" / "meltano")
+PG = {
+    "host": os.environ.get("PGHOST", "127.0.0.1"),
+    "port": int(os.environ.get("PGPORT", "5432")),
+    "user": os.environ.get("PGUSER", "postgres"),
+    "dbname": os.environ.get("PGDATABASE", "test"),
+}
+SFTP_STREAMS = ("order_report", "subscription_report", "sftp_rejected_rows")
+
+
+def connect():
+    try:
+        return psycopg2.connect(**PG, connect_timeout=5)
+    except psycopg2.OperationalError as exc:  # fail, never skip: CI must see a missing database
+        pytest.fail(f"PostgreSQL is required at {PG['host']}:{PG['port']} ({exc})")
+
+
+def query(sql: str, *args) -> list[tuple]:
+    with connect() as conn, conn.cursor() as cur:
+        cur.execute(sql, args)
+        return cur.fetchall()
+
+
+@pytest.fixture
+def pg_schema():
+    connect().close()  # fail before any work when the database is missing
+    schema = f"og_sftp_{uuid.uuid4().hex[:8]}"
+    yield schema
+    with connect() as conn, conn.cursor() as cur:
+        cur.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+def meltano_run(server: SftpTestServer, schema: str) -> subprocess.CompletedProcess:
+    env = {
+        **os.environ,
+        "MELTANO_ENVIRONMENT": "dev",
+        "TAP_ORDERGROOVE_API_KEY": "",  # an SFTP-only merchant has no API key
+        "TAP_ORDERGROOVE_SFTP_HOST": "127.0.0.1",
+        "TAP_ORDERGROOVE_SFTP_PORT": str(server.port),
+        "TAP_ORDERGROOVE_SFTP_USERNAME": server.username,
+        "TAP_ORDERGROOVE_SFTP_PASSWORD": server.password,
+        "TAP_ORDERGROOVE_SFTP_HOST_KEY_FINGERPRINT": server.host_key_fingerprint,
+        "TAP_ORDERGROOVE_SFTP_MIN_FILE_AGE_SECONDS": "0",
+        "TAP_ORDERGROOVE__SELECT": '["' + '.*", "'.join(SFTP_STREAMS) + '.*"]',
+        "TARGET_POSTGRES_DEFAULT_TARGET_SCHEMA": schema,
+    }
+    proc = subprocess.run(
+        [MELTANO, "run", "--state-id-suffix", schema, "tap-ordergroove", "target-postgres"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-5000:]
+    assert server.password not in proc.stderr + proc.stdout
+    return proc
+
+
+def counts(schema: str) -> dict[str, int]:
+    return {s: query(f'SELECT count(*) FROM "{schema}"."{s}"')[0][0] for s in SFTP_STREAMS}
+
+
+def test_sftp_only_merchant_lands_typed_rows_in_postgres_with_deltas_upserted(tmp_path, pg_schema):
+    server = SftpTestServer(tmp_path / "sftp").start()
+    try:
+        # A first run meets a backfill and the deltas after it: the same keys arrive twice.
+        server.put("acmeorders__full04032024120000.csv", ORDER_HEADER + order_rows("A", 40))
+        server.put(
+            "acme_orders_03052024090000.csv",
+            ORDER_HEADER + order_rows("B", 10) + "B99,O1,SUCCESS,02/30/2024,S,1,1.00,C1,S1,,\n",
+        )
+        server.put(
+            "acmeorders__delta06032024090000.csv", ORDER_HEADER + order_rows("A", 1, "99.95")
+        )
+        server.put("acme_subscriptions_03052024100000.csv", SUB_HEADER + sub_rows(["S1", "S2"]))
+        server.put(
+            "acme_subscriptions__delta06032024100000.csv",
+            SUB_HEADER + sub_rows(["S2"], "cancelled", "03/05/2024"),
+        )
+        meltano_run(server, pg_schema)
+
+        assert counts(pg_schema) == {
+            "order_report": 50,
+            "subscription_report": 2,
+            "sftp_rejected_rows": 1,
+        }
+        types = dict(
+            query(
+                "SELECT column_name, data_type FROM information_schema.columns "
+                "WHERE table_schema = %s AND table_name = 'order_report'",
+                pg_schema,
+            )
+        )
+        assert types["price"] == "numeric"
+        assert types["place_date"] == "date"
+        assert types["created"].startswith("timestamp")
+        assert types["quantity"] == "bigint"
+        assert types["_sdc_source_line"] == "bigint"
+        ((price, place, created, line),) = query(
+            f"SELECT price, place_date, created, _sdc_source_line "
+            f'FROM "{pg_schema}".order_report WHERE order_item_id = %s',
+            "B3",
+        )
+        assert (price, place, line) == (Decimal("12.50"), date(2024, 3, 5), 5)
+        assert created.isoformat().startswith("2024-03-01T14:00:00")  # 08:00 CST in UTC
+        assert query(  # the delta, read after the full file, wins
+            f'SELECT price::text, _sdc_source_file FROM "{pg_schema}".order_report '
+            "WHERE order_item_id = 'A0'"
+        ) == [("99.95", "acmeorders__delta06032024090000.csv")]
+        assert query(
+            f'SELECT subscription_status, cancel_date FROM "{pg_schema}".subscription_report '
+            "ORDER BY subscription_id"
+        ) == [("active", None), ("cancelled", date(2024, 3, 5))]
+        ((reason,),) = query(f'SELECT reason FROM "{pg_schema}".sftp_rejected_rows')
+        assert "'Place Date'" in reason
+
+        # Meltano kept the bookmarks: the last file read of each report.
+        state = subprocess.run(
+            [MELTANO, "state", "get", f"dev:tap-ordergroove-to-target-postgres:{pg_schema}"],
+            cwd=ROOT,
+            env={**os.environ, "MELTANO_ENVIRONMENT": "dev"},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
+        bookmarks = json.loads(state.stdout)["singer_state"]["bookmarks"]
+        assert bookmarks["order_report"]["last_file"] == "acmeorders__delta06032024090000.csv"
+        assert bookmarks["subscription_report"]["replication_key_value"] == (
+            "2024-03-06T16:00:00+00:00"
+        )
+    finally:
+        server.stop()

@@ -1,0 +1,262 @@
+"""SFTP exports, in process: file names, ordering, CSV rows, types, settings."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from singer_sdk.exceptions import ConfigValidationError
+
+from tap_ordergroove.sftp import files
+from tap_ordergroove.sftp.errors import SftpFileError
+from tap_ordergroove.sftp.rows import Rejection, ReportReader
+from tap_ordergroove.sftp.schemas import ORDER_REPORT, SUBSCRIPTION_REPORT, normalise_header
+from tap_ordergroove.sftp.settings import SftpSettings, check_sources
+from tap_ordergroove.tap import TapOrdergroove
+from tap_ordergroove.timezones import OrdergrooveZone
+
+ZONE = OrdergrooveZone("America/Chicago")
+
+
+def remote(name: str, size: int = 10) -> files.RemoteFile:
+    return files.RemoteFile(name=name, size=size, mtime=0.0)
+
+
+def test_both_naming_forms_read_their_own_date_order_in_central_time():
+    listing = files.classify(
+        [
+            remote("acme_orders_03052024103000.csv"),  # help form: MMDD -> 5 March, CST
+            remote("acmeorders__delta05032024103000.csv"),  # guide form: DDMM -> 5 March
+            remote("acme_subscriptions__full12072024080000.csv"),  # guide, '_' after merchant
+            remote("acme_subscriptions_07122024080000.csv"),  # help: 12 July, CDT (-5)
+        ],
+        zone=ZONE,
+    )
+    orders = listing.files("order_report")
+    assert [(f.form, f.kind, f.merchant) for f in orders] == [
+        ("help", None, "acme"),
+        ("guide", "delta", "acme"),
+    ]
+    assert {f.completed_at_iso for f in orders} == {"2024-03-05T16:30:00+00:00"}
+    subs = listing.files("subscription_report")
+    assert {f.completed_at_iso for f in subs} == {"2024-07-12T13:00:00+00:00"}
+    assert {f.kind for f in subs} == {"full", None}
+
+
+def test_files_are_ordered_by_completion_time_not_by_name():
+    names = [
+        "acme_orders_12312023235959.csv",  # 31 Dec 2023
+        "acmeorders__delta01012024000001.csv",  # 1 Jan 2024
+        "acme_orders_01022024120000.csv",  # 2 Jan 2024
+        "acmeorders__full31122023100000.csv",  # 31 Dec 2023, earlier that day
+    ]
+    ordered = [
+        f.name for f in files.classify([remote(n) for n in names], zone=ZONE).files("order_report")
+    ]
+    assert ordered == [names[3], names[0], names[1], names[2]]
+    bookmark = files.classify([remote(names[0])], zone=ZONE).files("order_report")[0].sort_key
+    later = files.after_bookmark(
+        files.classify([remote(n) for n in names], zone=ZONE).files("order_report"), bookmark
+    )
+    assert [f.name for f in later] == [names[1], names[2]]
+
+
+@pytest.mark.parametrize(
+    ("name", "shape"),
+    [
+        ("acme_orders_13052024103000.csv", "MMDDYYYYHHMMSS"),  # month 13
+        ("acmeorders__delta31022024103000.csv", "DDMMYYYYHHMMSS"),  # 31 February
+        ("acme_subscriptions_01012024250000.csv", "MMDDYYYYHHMMSS"),  # hour 25
+    ],
+)
+def test_impossible_timestamp_in_a_report_name_is_an_error(name, shape):
+    listing = files.classify([remote(name)], zone=ZONE)
+    (stream,) = listing.invalid
+    (message,) = listing.invalid[stream]
+    assert name in message and shape in message
+    assert listing.files(stream) == []
+
+
+def test_names_outside_the_forms_are_sorted_out_not_read():
+    listing = files.classify(
+        [
+            remote("README.txt"),
+            remote("acme_orders_2024.csv"),
+            remote("acme_customers_03052024103000.csv"),
+            remote(".acme_orders_03052024103000.csv"),
+            remote("acme_orders_03052024103000.csv.part"),
+            remote("other_orders_03052024103000.csv"),
+            remote("acme_orders_03052024103000.csv"),
+            files.RemoteFile("archive", 0, 0.0, is_file=False),
+        ],
+        zone=ZONE,
+        merchant="ACME",
+    )
+    assert listing.unrecognised == ["README.txt", "acme_orders_2024.csv"]
+    assert listing.other_reports == ["acme_customers_03052024103000.csv"]
+    assert listing.uploading == [
+        ".acme_orders_03052024103000.csv",
+        "acme_orders_03052024103000.csv.part",
+    ]
+    assert listing.other_merchants == ["other_orders_03052024103000.csv"]
+    assert [f.name for f in listing.files("order_report")] == ["acme_orders_03052024103000.csv"]
+
+
+def test_file_pattern_narrows_before_anything_else():
+    import re
+
+    listing = files.classify(
+        [
+            remote("acmeorders__delta05032024103000.csv"),
+            remote("acmeorders__full05032024103000.csv"),
+        ],
+        zone=ZONE,
+        pattern=re.compile("__delta"),
+    )
+    assert [f.kind for f in listing.files("order_report")] == ["delta"]
+    assert listing.unrecognised == []
+
+
+@pytest.mark.parametrize(
+    ("header", "field"),
+    [
+        ("Order Item ID", "order_item_id"),
+        ("OrderItemID", "order_item_id"),
+        ("order-item-id", "order_item_id"),
+        ("\ufeffOrder Item ID ", "order_item_id"),
+        ("Price ($)", "price"),
+        ("ABCTotal", "abc_total"),
+    ],
+)
+def test_headers_become_snake_case(header, field):
+    assert normalise_header(header) == field
+
+
+def read(report, text: str | bytes, name="acme_orders_03052024103000.csv"):
+    data = text.encode() if isinstance(text, str) else text
+    lines = iter(data.splitlines(keepends=True))
+    reader = ReportReader(
+        report, lines, file=name, completed_at="2024-03-05T16:30:00+00:00", zone=ZONE
+    )
+    header = reader.read_header()
+    return header, list(reader)
+
+
+def test_rows_become_typed_records_with_source_columns():
+    header, items = read(
+        ORDER_REPORT,
+        "\ufeffOrder Item ID,Order ID,Place Date,Quantity,Price,One Time,Created,Updated,"
+        "Gift Note\r\n"
+        "I1,O1,03/05/2024,2,19.990,True,03/10/2024 01:59:59,2024-03-10 03:00:00,"
+        '"Happy, birthday"\r\n'
+        "\r\n"
+        "I2,O1,,,0.1,false,11/03/2024 01:30,,\r\n",
+    )
+    assert header.unknown == ["gift_note"]
+    assert "Merchant Product ID" in header.missing
+    first, second = items
+    assert first == {
+        "order_item_id": "I1",
+        "order_id": "O1",
+        "place_date": "2024-03-05",
+        "quantity": 2,
+        "price": Decimal("19.990"),
+        "one_time": True,
+        "created": "2024-03-10T07:59:59+00:00",  # CST, just before the spring change
+        "updated": "2024-03-10T08:00:00+00:00",  # CDT, just after it
+        "extra_columns": {"gift_note": "Happy, birthday"},
+        "_sdc_source_file": "acme_orders_03052024103000.csv",
+        "_sdc_source_line": 2,
+        "_sdc_source_file_completed_at": "2024-03-05T16:30:00+00:00",
+    }
+    assert str(first["price"]) == "19.990"  # exact, digits kept
+    assert second["_sdc_source_line"] == 4  # the blank line 3 is no row
+    assert second["place_date"] is None and second["quantity"] is None
+    assert second["created"] == "2024-11-03T06:30:00+00:00"  # ambiguous hour: first occurrence
+    assert second["extra_columns"] == {"gift_note": ""}
+
+
+def test_bad_rows_are_rejected_with_line_reason_and_raw_text():
+    text = (
+        b"Subscription ID,Customer ID,Quantity,Price,Start Date,Cancel Date,Created\n"
+        b"S1,C1,1,10.00,01/15/2024,,01/15/2024 09:00:00\n"  # 2 good
+        b"S2,C1,1,10.00\n"  # 3 too few columns
+        b"S3,C1,one,10.00,01/15/2024,,\n"  # 4 not an integer
+        b"S4,C1,1,$10,01/15/2024,,\n"  # 5 not a decimal
+        b"S5,C1,1,10.00,2024/01/15,,\n"  # 6 not a date
+        b",C1,1,10.00,01/15/2024,,\n"  # 7 no key
+        b'S6,"multi\nline note",1,10.00,01/15/2024,,\n'  # 8-9 good, quoted newline
+        b'S7,"C"1,1,10.00,01/15/2024,,\n'  # 10 broken quoting
+        b"S8,C1,1,10.00,01/15/2024,,13/01/2024 10:00\n"  # 11 bad timestamp
+        b"S9,C1,1,1e400,01/15/2024,,\n"  # 12 good (huge but finite decimal)
+    ) + b"S10,C\xff1,1,10.00,01/15/2024,,\n"  # 13 not UTF-8
+    _, items = read(SUBSCRIPTION_REPORT, text, name="acme_subscriptions_01152024100000.csv")
+    good = [i for i in items if isinstance(i, dict)]
+    bad = {r.line: r for r in items if isinstance(r, Rejection)}
+    assert [g["subscription_id"] for g in good] == ["S1", "S6", "S9"]
+    assert good[1]["customer_id"] == "multi\nline note" and good[1]["_sdc_source_line"] == 8
+    assert good[2]["price"] == Decimal("1e400")
+    assert sorted(bad) == [3, 4, 5, 6, 7, 10, 11, 13]
+    assert "expected 7 columns" in bad[3].reason and bad[3].raw == "S2,C1,1,10.00"
+    assert "'Quantity'" in bad[4].reason and "integer" in bad[4].reason
+    assert "'Price'" in bad[5].reason and "'$10'" in bad[5].reason
+    assert "'Start Date'" in bad[6].reason
+    assert "subscription_id" in bad[7].reason
+    assert "CSV" in bad[10].reason
+    assert "'Created'" in bad[11].reason
+    assert "UTF-8" in bad[13].reason and bad[13].raw.startswith("S10,C")
+
+
+def test_unclosed_quote_is_one_rejection_and_later_rows_still_load():
+    body = 'I1,"never closed,1\n' + "I2,x,1\n" * 3
+    _, items = read(ORDER_REPORT, "Order Item ID,Order ID,Quantity\n" + body + "I9,y,2\n")
+    rejected = [i for i in items if isinstance(i, Rejection)]
+    assert len(rejected) == 1
+    assert rejected[0].line == 2
+    assert rejected[0].raw.startswith('I1,"never closed')
+
+
+@pytest.mark.parametrize(
+    ("header", "match"),
+    [
+        ("Order ID,Quantity", "no key column 'Order Item ID'"),
+        ("Order Item ID,OrderItemID", "both map to 'order_item_id'"),
+        ("Order Item ID,,Price", "has no name"),
+        ("", "empty"),
+    ],
+)
+def test_unusable_header_is_an_error_for_the_whole_file(header, match):
+    with pytest.raises(SftpFileError, match=match):
+        read(ORDER_REPORT, header + ("\n" if header else "") + "")
+
+
+def test_settings_need_a_source_and_complete_sftp_credentials():
+    with pytest.raises(ConfigValidationError, match=r"`api_key`.*`sftp_host`"):
+        check_sources({"sftp_host": "  "})
+    with pytest.raises(ConfigValidationError) as info:
+        SftpSettings.from_config({"sftp_host": "h", "sftp_file_pattern": "("})
+    joined = " ".join(info.value.errors)
+    assert "sftp_username" in joined and "sftp_password" in joined
+    assert "sftp_file_pattern" in joined
+    with pytest.raises(ConfigValidationError, match="sftp_private_key"):
+        SftpSettings.from_config(
+            {"sftp_host": "h", "sftp_username": "u", "sftp_private_key": "not a key"}
+        )
+    settings = SftpSettings.from_config(
+        {"sftp_host": "h", "sftp_username": "u", "sftp_password": "hunter2-secret"}
+    )
+    assert "hunter2-secret" not in repr(settings)
+    assert settings.path == "/outgoing/" and settings.port == 22
+
+
+def test_discovery_follows_the_configured_sources():
+    sftp = {"sftp_host": "127.0.0.1", "sftp_username": "u", "sftp_password": "p"}
+    sftp_names = {"order_report", "subscription_report", "sftp_rejected_rows"}
+    only_sftp = TapOrdergroove(config=sftp, validate_config=True)
+    assert set(only_sftp.streams) == sftp_names
+    both = TapOrdergroove(config={**sftp, "api_key": "k"}, validate_config=True)
+    assert sftp_names < set(both.streams) and "orders" in both.streams
+    only_api = TapOrdergroove(config={"api_key": "k"}, validate_config=True)
+    assert not sftp_names & set(only_api.streams)
+    with pytest.raises(ConfigValidationError, match="No Ordergroove source"):
+        TapOrdergroove(config={}, validate_config=True)

@@ -1,0 +1,431 @@
+"""The tap as a real process against a real SFTP server on 127.0.0.1 (asyncssh).
+
+Nothing is mocked: paramiko in the tap talks SSH to the server in tests/sftp_server.py,
+which serves files from a temporary folder and injects faults where a test needs one.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import subprocess
+import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+
+import asyncssh
+import pytest
+
+from tests.sftp_server import PASSWORD, SftpTestServer
+from tests.singer_run import ROOT, run_tap
+
+ORDER_HEADER = (
+    "Order Item ID,Order ID,Order Status,Place Date,Merchant Product ID,Quantity,Price,"
+    "Customer ID,Subscription ID,Created,Updated\n"
+)
+SUB_HEADER = (
+    "Subscription ID,Customer ID,Merchant Product ID,Subscription Status,Quantity,Price,"
+    "Frequency,Start Date,Cancel Date,Cancel Reason,Created,Updated\n"
+)
+
+
+def order_rows(prefix: str, count: int, price: str = "12.50", start: int = 0) -> str:
+    return "".join(
+        f"{prefix}{i},O{i // 2},SUCCESS,03/05/2024,SKU-{i % 7},{1 + i % 3},{price},C{i % 11},"
+        f"S{i % 5},03/01/2024 08:00:00,03/05/2024 10:00:00\n"
+        for i in range(start, start + count)
+    )
+
+
+def sub_rows(ids: list[str], status: str = "active", cancel: str = "") -> str:
+    return "".join(
+        f"{sid},C1,SKU-1,{status},1,9.99,every 1 month,01/15/2024,{cancel},"
+        f"{'moved' if cancel else ''},01/15/2024 09:00:00,03/05/2024 10:00:00\n"
+        for sid in ids
+    )
+
+
+@pytest.fixture
+def server(tmp_path):
+    srv = SftpTestServer(tmp_path / "sftp").start()
+    yield srv
+    srv.stop()
+
+
+def streams_of(run) -> dict[str, int]:
+    return {name: len(records) for name, records in run.records.items()}
+
+
+def test_both_name_forms_load_in_completion_order_and_reruns_resume_after_the_bookmark(
+    server, tmp_path
+):
+    # Out of name order on purpose: help form (MMDD) and guide form (DDMM) interleave.
+    server.put("acme_orders_03062024090000.csv", ORDER_HEADER + order_rows("B", 3))  # 6 Mar
+    server.put("acmeorders__full04032024120000.csv", ORDER_HEADER + order_rows("A", 4))  # 4 Mar
+    server.put("acmeorders__delta07032024090000.csv", ORDER_HEADER + order_rows("A", 1, "1.00"))
+    server.put(
+        "acme_subscriptions_03052024100000.csv",
+        SUB_HEADER + sub_rows(["S1", "S2"]) + sub_rows(["S3"], "cancelled", "03/04/2024"),
+    )
+    server.put("notes.txt", "not an export\n")
+
+    first = run_tap(tmp_path / "1", server.config())
+    orders = first.records["order_report"]
+    assert [r["_sdc_source_file"] for r in orders] == (
+        ["acmeorders__full04032024120000.csv"] * 4
+        + ["acme_orders_03062024090000.csv"] * 3
+        + ["acmeorders__delta07032024090000.csv"]
+    )
+    assert orders[0]["_sdc_source_file_completed_at"] == "2024-03-04T18:00:00+00:00"
+    assert orders[-1] == {
+        "order_item_id": "A0",
+        "order_id": "O0",
+        "order_status": "SUCCESS",
+        "place_date": "2024-03-05",
+        "merchant_product_id": "SKU-0",
+        "quantity": 1,
+        "price": Decimal("1.00"),
+        "customer_id": "C0",
+        "subscription_id": "S0",
+        "created": "2024-03-01T14:00:00+00:00",
+        "updated": "2024-03-05T16:00:00+00:00",
+        "extra_columns": None,
+        "_sdc_source_file": "acmeorders__delta07032024090000.csv",
+        "_sdc_source_line": 2,
+        "_sdc_source_file_completed_at": "2024-03-07T15:00:00+00:00",
+    }
+    subs = first.records["subscription_report"]
+    assert [(s["subscription_id"], s["cancel_date"]) for s in subs] == [
+        ("S1", None),
+        ("S2", None),
+        ("S3", "2024-03-04"),
+    ]
+    schema = first.schemas["order_report"]
+    assert schema["properties"]["price"]["type"] == ["number", "null"]
+    assert schema["properties"]["place_date"]["format"] == "date"
+    assert first.state["bookmarks"]["order_report"] == {
+        "replication_key": "_sdc_source_file_completed_at",
+        "replication_key_value": "2024-03-07T15:00:00+00:00",
+        "last_file": "acmeorders__delta07032024090000.csv",
+    }
+    assert "notes.txt" in first.stderr  # unrecognised names are reported, not read
+
+    # A state is written after every file, and only once the file's last row is out.
+    positions = [(i, m) for i, m in enumerate(first.messages) if m.get("stream") == "order_report"]
+    last_row_of_full = max(
+        i
+        for i, m in positions
+        if m["type"] == "RECORD"
+        and m["record"]["_sdc_source_file"] == "acmeorders__full04032024120000.csv"
+    )
+    states_with_full = [
+        i
+        for i, m in enumerate(first.messages)
+        if m["type"] == "STATE"
+        and m["value"]["bookmarks"].get("order_report", {}).get("last_file")
+        == "acmeorders__full04032024120000.csv"
+    ]
+    assert states_with_full and min(states_with_full) > last_row_of_full
+
+    second = run_tap(tmp_path / "2", server.config(), state=first.state)
+    assert streams_of(second).get("order_report", 0) == 0
+    assert streams_of(second).get("subscription_report", 0) == 0
+    assert second.state["bookmarks"]["order_report"]["last_file"] == (
+        "acmeorders__delta07032024090000.csv"
+    )
+
+    # New delta: only it is read; a cancellation arrives as an upsert of the same key.
+    server.put(
+        "acme_subscriptions__delta06032024100000.csv",
+        SUB_HEADER + sub_rows(["S2"], "cancelled", "03/05/2024"),
+    )
+    server.put("acme_orders_03082024090000.csv", ORDER_HEADER + order_rows("C", 2))
+    third = run_tap(tmp_path / "3", server.config(), state=second.state)
+    assert [r["order_item_id"] for r in third.records["order_report"]] == ["C0", "C1"]
+    assert [
+        (s["subscription_id"], s["subscription_status"])
+        for s in third.records["subscription_report"]
+    ] == [("S2", "cancelled")]
+    assert third.state["bookmarks"]["subscription_report"]["last_file"] == (
+        "acme_subscriptions__delta06032024100000.csv"
+    )
+
+
+def run_until_killed(tmp_path, config: dict, *, file: str, rows: int) -> list[dict]:
+    """Run the tap and SIGKILL it once ``rows`` rows of ``file`` are out: a real crash.
+
+    The pipe to the tap holds a few hundred records at most, so the tap cannot
+    finish the file before it is killed. Returns the messages read until then.
+    """
+    tmp_path.mkdir(parents=True)
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tap_ordergroove", "--config", str(tmp_path / "config.json")],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    watchdog = threading.Timer(60, proc.kill)
+    watchdog.start()
+    messages, seen = [], 0
+    try:
+        for line in proc.stdout:
+            message = json.loads(line, parse_float=Decimal)
+            messages.append(message)
+            if message["type"] == "RECORD" and message["record"].get("_sdc_source_file") == file:
+                seen += 1
+                if seen == rows:
+                    proc.kill()
+                    break
+    finally:
+        watchdog.cancel()
+        proc.kill()
+        proc.wait()
+        proc.stdout.close()
+    assert seen == rows, "the tap ended before it could be killed mid-file"
+    return messages
+
+
+def test_a_crash_mid_file_rereads_that_file_and_only_that_file(server, tmp_path):
+    first, second = "acme_orders_03012024090000.csv", "acme_orders_03022024090000.csv"
+    server.put(first, ORDER_HEADER + order_rows("A", 10))
+    big = ORDER_HEADER + order_rows("B", 16000)  # ~1.6 MB: several read chunks
+    server.put(second, big)
+    committed = {
+        "replication_key": "_sdc_source_file_completed_at",
+        "replication_key_value": "2024-03-01T15:00:00+00:00",
+        "last_file": first,
+    }
+
+    # The network drops mid-file: a clear error, and the bookmark stays on the first file.
+    server.faults.drop_after_bytes[second] = len(big) * 9 // 10
+    dropped = run_tap(tmp_path / "dropped", server.config(), check=False)
+    assert dropped.returncode != 0 and server.drops >= 1
+    assert f"Reading SFTP file '{second}' failed" in dropped.stderr
+    assert "reads it again" in dropped.stderr
+    assert dropped.state["bookmarks"]["order_report"] == committed
+    server.faults.drop_after_bytes.clear()
+
+    # The tap process is killed after 12,000 rows of the second file (past the SDK's
+    # periodic STATE at 10,000 records): no STATE it wrote names the unfinished file.
+    messages = run_until_killed(tmp_path / "killed", server.config(), file=second, rows=12_000)
+    states = [m["value"] for m in messages if m["type"] == "STATE"]
+    with_bookmark = [s for s in states if s["bookmarks"].get("order_report", {}).get("last_file")]
+    assert with_bookmark, "a STATE after the first file"
+    assert all(s["bookmarks"]["order_report"] == committed for s in with_bookmark)
+    last_state = states[-1]
+
+    resumed = run_tap(tmp_path / "resumed", server.config(), state=last_state)
+    rows = resumed.records["order_report"]
+    assert {r["_sdc_source_file"] for r in rows} == {second}  # the first file is not re-read
+    assert len(rows) == 16_000
+    assert [r["_sdc_source_line"] for r in rows[:2]] == [2, 3]  # from the start again
+    assert resumed.state["bookmarks"]["order_report"]["last_file"] == second
+
+
+def test_files_still_uploading_wait_with_every_later_file(server, tmp_path):
+    server.put("acme_orders_03012024090000.csv", ORDER_HEADER + order_rows("A", 2))
+    server.put("acme_orders_03022024090000.csv", ORDER_HEADER + "B0,O0,SUCC", age_seconds=600)
+    server.put("acme_orders_03032024090000.csv", ORDER_HEADER + order_rows("C", 2))
+    server.put(
+        "acme_subscriptions_03012024090000.csv", SUB_HEADER + sub_rows(["S1"]), age_seconds=5
+    )
+    server.put("acme_subscriptions_03022024090000.csv", SUB_HEADER + sub_rows(["S2"]))
+    config = server.config(sftp_min_file_age_seconds=60)
+
+    first = run_tap(tmp_path / "1", config)
+    assert {r["order_item_id"] for r in first.records["order_report"]} == {"A0", "A1"}
+    assert "subscription_report" not in first.records  # its first file is 5 s old
+    assert first.state["bookmarks"]["order_report"]["last_file"] == (
+        "acme_orders_03012024090000.csv"
+    )
+    assert "acme_orders_03022024090000.csv" in first.stderr and "no newline" in first.stderr
+    assert re.search(
+        r"leaving acme_subscriptions_03012024090000.csv .* modified \d+ s ago", first.stderr
+    )
+
+    # The upload finishes; the young file ages; a third file is caught mid-upload.
+    server.put("acme_orders_03022024090000.csv", ORDER_HEADER + order_rows("B", 1))
+    server.put("acme_subscriptions_03012024090000.csv", SUB_HEADER + sub_rows(["S1"]))
+    server.put("acme_subscriptions_03032024090000.csv", SUB_HEADER + sub_rows(["S3"]))
+    server.faults.grow_on_stat.add("acme_subscriptions_03032024090000.csv")
+    second = run_tap(tmp_path / "2", config, state=first.state)
+    assert [r["order_item_id"] for r in second.records["order_report"]] == ["B0", "C0", "C1"]
+    assert [r["subscription_id"] for r in second.records["subscription_report"]] == ["S1", "S2"]
+    assert "size changed" in second.stderr
+    assert second.state["bookmarks"]["subscription_report"]["last_file"] == (
+        "acme_subscriptions_03022024090000.csv"
+    )
+
+    # A file that has lacked its final newline for over a day is broken, not uploading.
+    server.faults.grow_on_stat.clear()
+    server.put("acme_subscriptions_03032024090000.csv", SUB_HEADER + "S3,C1", age_seconds=90_000)
+    third = run_tap(tmp_path / "3", config, state=second.state, check=False)
+    assert third.returncode != 0
+    assert "looks truncated" in third.stderr
+
+
+def test_malformed_rows_land_in_sftp_rejected_rows_and_good_rows_load(server, tmp_path):
+    body = (
+        order_rows("A", 2)
+        + "A9,O1,SUCCESS,02/30/2024,SKU,1,1.00,C1,S1,,\n"  # line 4: no 30 February
+        + "A10,O1,SUCCESS\n"  # line 5: short row
+        + ",O1,SUCCESS,03/05/2024,SKU,1,1.00,C1,S1,,\n"  # line 6: no key
+        + "A11,O1,SUCCESS,03/05/2024,SKU,1,12.5.0,C1,S1,,\n"  # line 7: bad decimal
+        + order_rows("Z", 1)  # line 8: good
+    )
+    server.put("acme_orders_03012024090000.csv", ORDER_HEADER + body)
+    run = run_tap(tmp_path / "1", server.config())
+    assert [r["order_item_id"] for r in run.records["order_report"]] == ["A0", "A1", "Z0"]
+    rejected = {r["source_line"]: r for r in run.records["sftp_rejected_rows"]}
+    assert sorted(rejected) == [4, 5, 6, 7]
+    assert rejected[5] == {
+        "source_file": "acme_orders_03012024090000.csv",
+        "source_line": 5,
+        "report": "order_report",
+        "reason": "expected 11 columns as in the header, found 3",
+        "raw_line": "A10,O1,SUCCESS",
+        "file_completed_at": "2024-03-01T15:00:00+00:00",
+    }
+    assert "'Place Date'" in rejected[4]["reason"]
+    assert "order_item_id" in rejected[6]["reason"]
+    assert "'Price'" in rejected[7]["reason"]
+    for line in (4, 5, 6, 7):
+        assert f"acme_orders_03012024090000.csv, line {line}:" in run.stderr
+    assert run.schemas["sftp_rejected_rows"]["properties"]["raw_line"]["type"] == [
+        "string",
+        "null",
+    ]
+    assert run.state["bookmarks"]["order_report"]["last_file"] == "acme_orders_03012024090000.csv"
+
+
+def test_bad_files_stop_their_report_with_a_clear_error_and_no_bookmark_past_them(server, tmp_path):
+    server.put("acme_orders_03012024090000.csv", ORDER_HEADER + order_rows("A", 1))
+    server.put("acme_orders_03022024090000.csv", ORDER_HEADER + order_rows("B", 1))
+    server.faults.refuse_open.add("acme_orders_03022024090000.csv")
+    server.put("acme_orders_03032024090000.csv", ORDER_HEADER + order_rows("C", 1))
+    server.put("acme_subscriptions_13012024090000.csv", SUB_HEADER)  # month 13
+    server.put("stray.csv", "a,b\n")
+    cases = {  # one folder; `sftp_file_pattern` picks what each run sees
+        "unreadable": {"sftp_file_pattern": "_orders_"},
+        "impossible": {"sftp_file_pattern": "_subscriptions_"},
+        "strict": {"sftp_file_pattern": "stray|_0301", "sftp_unrecognised_files": "error"},
+    }
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        runs = dict(
+            zip(
+                cases,
+                pool.map(
+                    lambda item: run_tap(tmp_path / item[0], server.config(**item[1]), check=False),
+                    cases.items(),
+                ),
+                strict=True,
+            )
+        )
+    unreadable = runs["unreadable"]
+    assert unreadable.returncode != 0
+    assert "'acme_orders_03022024090000.csv' cannot be read" in unreadable.stderr
+    assert "permission denied" in unreadable.stderr.lower()
+    assert [r["order_item_id"] for r in unreadable.records["order_report"]] == ["A0"]
+    assert unreadable.state["bookmarks"]["order_report"]["last_file"] == (
+        "acme_orders_03012024090000.csv"
+    )
+    impossible = runs["impossible"]
+    assert impossible.returncode != 0
+    assert "'acme_subscriptions_13012024090000.csv'" in impossible.stderr
+    assert "not a valid MMDDYYYYHHMMSS" in impossible.stderr
+    strict = runs["strict"]
+    assert strict.returncode != 0
+    assert "stray.csv" in strict.stderr and "`sftp_unrecognised_files: warn`" in strict.stderr
+
+
+def test_login_failures_and_unreachable_hosts_are_clear_and_never_show_the_password(
+    server, tmp_path
+):
+    server.put("acme_orders_03012024090000.csv", ORDER_HEADER + order_rows("A", 1))
+    wrong = "Wr0ng-Pa55word-not-logged"
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed_port = sock.getsockname()[1]  # nothing listens once the socket closes
+    cases = {
+        "password": server.config(sftp_password=wrong),
+        "user": server.config(sftp_username="someone-else"),
+        "unreachable": server.config(sftp_port=closed_port),
+        "host_key": server.config(sftp_host_key_fingerprint="SHA256:" + "A" * 43),
+    }
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        runs = dict(
+            zip(
+                cases,
+                pool.map(
+                    lambda item: run_tap(tmp_path / item[0], item[1], check=False),
+                    cases.items(),
+                ),
+                strict=True,
+            )
+        )
+    for name, run in runs.items():
+        assert run.returncode != 0, name
+        assert "order_report" not in run.records, name
+        for secret in (PASSWORD, wrong):
+            assert secret not in run.stderr + run.stdout, name
+    for name in ("password", "user"):
+        assert "refused the login of `sftp_username`" in runs[name].stderr
+        assert "`sftp_password`" in runs[name].stderr
+    assert ("password", "someone-else", False) in server.logins
+    assert "Cannot reach the SFTP server" in runs["unreachable"].stderr
+    assert "`sftp_host`, `sftp_port`" in runs["unreachable"].stderr
+    assert server.host_key_fingerprint in runs["host_key"].stderr
+    assert "sftp_host_key_fingerprint" in runs["host_key"].stderr
+
+
+def test_key_authentication_with_openssh_and_encrypted_pem_keys(tmp_path):
+    ed25519 = asyncssh.generate_private_key("ssh-ed25519")
+    rsa = asyncssh.generate_private_key("ssh-rsa", key_size=2048)
+    stranger = asyncssh.generate_private_key("ssh-ed25519")
+    srv = SftpTestServer(tmp_path / "sftp", authorized_keys=[ed25519, rsa]).start()
+    try:
+        srv.put("acme_orders_03012024090000.csv", ORDER_HEADER + order_rows("A", 2))
+        keys = {
+            # one line with literal \n, as it would sit in an environment variable
+            "ed25519": {
+                "sftp_private_key": ed25519.export_private_key("openssh")
+                .decode()
+                .replace("\n", "\\n")
+            },
+            "rsa": {
+                "sftp_private_key": rsa.export_private_key(
+                    "pkcs8-pem", passphrase="pp-123"
+                ).decode(),
+                "sftp_private_key_passphrase": "pp-123",
+            },
+            "stranger": {"sftp_private_key": stranger.export_private_key("openssh").decode()},
+        }
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            runs = dict(
+                zip(
+                    keys,
+                    pool.map(
+                        lambda item: run_tap(
+                            tmp_path / item[0],
+                            srv.config(sftp_password=None, **item[1]),
+                            check=False,
+                        ),
+                        keys.items(),
+                    ),
+                    strict=True,
+                )
+            )
+        for name in ("ed25519", "rsa"):
+            assert runs[name].returncode == 0, runs[name].stderr[-2000:]
+            assert len(runs[name].records["order_report"]) == 2
+        assert runs["stranger"].returncode != 0
+        assert "`sftp_private_key`" in runs["stranger"].stderr
+        assert "PRIVATE KEY" not in runs["stranger"].stderr
+        assert {m for m, _, ok in srv.logins if ok} == {"publickey"}  # never a password
+        assert ("publickey", srv.username, False) in srv.logins  # the stranger's key
+    finally:
+        srv.stop()
