@@ -18,6 +18,8 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 HUB_FILE = ROOT / "hub" / "extractors" / "tap-ordergroove.yml"
 MELTANO_FILE = ROOT / "meltano.yml"
+#: Any one of these groups is a complete configuration (REST API, SFTP exports, webhooks).
+SETTINGS_GROUPS = [["api_key"], ["sftp_host", "sftp_username"], ["webhook_store_url"]]
 _KINDS = {
     "string": "string",
     "integer": "integer",
@@ -82,7 +84,7 @@ def hub_definition(info: dict) -> dict:
         "maintenance_status": "active",
         "keywords": ["meltano_sdk", "ecommerce", "subscriptions"],
         "capabilities": sorted(info["capabilities"]),
-        "settings_group_validation": [sorted(info["settings"].get("required", []))],
+        "settings_group_validation": SETTINGS_GROUPS,
         "settings": settings(info),
     }
 
@@ -98,6 +100,7 @@ def write_meltano_settings(info: dict) -> None:
     tap = next(p for p in project["plugins"]["extractors"] if p["name"] == "tap-ordergroove")
     tap["settings"] = settings(info)
     tap["capabilities"] = sorted(info["capabilities"])
+    tap["settings_group_validation"] = SETTINGS_GROUPS
     with MELTANO_FILE.open("w") as handle:
         rt.dump(project, handle)
 

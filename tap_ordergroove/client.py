@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import time
 import typing as t
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -34,6 +35,7 @@ from tap_ordergroove.errors import (
     OrdergrooveResponseError,
     OrdergrooveRetriesExhausted,
 )
+from tap_ordergroove.events import DELETED_AT, deletions, read_events
 from tap_ordergroove.timezones import OrdergrooveZone, parse_instant, utc_iso
 
 if t.TYPE_CHECKING:
@@ -61,6 +63,8 @@ MAX_BACKOFF_SECONDS = 60.0
 _BODY_ATTR = "_ordergroove_body"
 #: Stream-state key: end of the last fully read backfill window of an unfinished run.
 BACKFILL_MARKER = "backfill_done_until"
+#: Stream-state key: last webhook-store ``seq`` whose deletes this stream has emitted.
+WEBHOOK_SEQ = "webhook_seq"
 
 
 def response_body(response: requests.Response) -> dict:
@@ -130,6 +134,8 @@ class OrdergrooveStream(RESTStream):
     end_param: t.ClassVar[str | None] = None
     #: Largest page size the endpoint accepts, and the setting that picks it.
     page_size_setting: t.ClassVar[str] = "page_size"
+    #: Object type whose webhook delete snapshots become soft-deleted rows in this stream.
+    tombstone_type: t.ClassVar[str | None] = None
 
     is_sorted = False  # Ordergroove pages by `created`, never by the updated timestamp.
     check_sorted = True  # keeps the max replication value while records arrive unsorted
@@ -140,7 +146,6 @@ class OrdergrooveStream(RESTStream):
         super().__init__(*args, **kwargs)
         self.run_started_at = datetime.now(UTC)
         self.pages = 0
-        self.records_emitted = 0
         self.tries_total = 0
 
     # Connection ---------------------------------------------------------------
@@ -348,9 +353,12 @@ class OrdergrooveStream(RESTStream):
                 )
 
     def post_process(self, row: dict, context: Context | None = None) -> dict | None:
-        """Convert types and time zones; counts what the run emitted."""
-        self.records_emitted += 1
-        return self.converter(row)
+        """Convert types and time zones; a tombstone keeps its ``_sdc_deleted_at``."""
+        deleted_at = row.pop(DELETED_AT, None)
+        record = self.converter(row)
+        if deleted_at:
+            record[DELETED_AT] = deleted_at
+        return record
 
     # Incremental sync -----------------------------------------------------------
 
@@ -361,6 +369,8 @@ class OrdergrooveStream(RESTStream):
         resumes from there. Safe: a window ends before this run started, and anything
         changed after its window was read now carries a later timestamp.
         """
+        version = self._begin_table_version()
+        last_seq = yield from self.tombstones()
         for window in self.windows(context):
             yield from self.request_records(window)
             if window.get("end"):
@@ -368,12 +378,54 @@ class OrdergrooveStream(RESTStream):
                 self.state_manager.is_flushed = False
                 self._write_state_message()
         self.stream_state.pop(BACKFILL_MARKER, None)
+        if last_seq is not None:
+            self.stream_state[WEBHOOK_SEQ] = last_seq
         if self.converter.unknown_seen:
             self.logger.warning(
                 "Stream '%s': Ordergroove sent fields the schema does not know, not emitted: %s",
                 self.name,
                 ", ".join(sorted(self.converter.unknown_seen)),
             )
+        if version is not None:
+            # Only now, after every page was read: a failed run never flags live rows.
+            self._write_activate_version_message(version)
+
+    def _begin_table_version(self) -> int | None:
+        """For full-table streams, a version for this read of the whole table.
+
+        The SDK sends ACTIVATE_VERSION before the records, which makes targets flag every
+        row deleted until the run completes, and leaves them flagged if it fails. The tap
+        stamps the records with the version instead and activates it after the last page.
+        """
+        if self.replication_key or not self.config.get("soft_delete_missing_records", True):
+            return None
+        self._stream_version = int(time.time() * 1000)
+        return self._stream_version
+
+    def request_records(self, context: Context | None) -> Iterable[dict]:
+        """One cursor chain, holding this endpoint's reader slot (one reader per type)."""
+        with self._tap.reader_slots.reading(self.path):  # type: ignore[attr-defined]
+            yield from super().request_records(context)
+
+    def tombstones(self) -> Generator[dict, None, int | None]:
+        """Last-known records of objects deleted since the previous run, flagged deleted.
+
+        Emitted BEFORE the REST pages, so an object that exists again (re-created after
+        its delete) is overwritten by its live row and does not stay flagged. Deletes
+        without a snapshot only reach ``deleted_records``: a partial row here would
+        null out the warehouse row. Returns the last store ``seq`` read (saved only
+        once the whole stream has synced).
+        """
+        url = self.config.get("webhook_store_url")
+        if not self.tombstone_type or not url:
+            return None
+        last_seq = after = int(self.stream_state.get(WEBHOOK_SEQ, 0))
+        for event in read_events(url, after):
+            last_seq = event.seq
+            for deletion in deletions(event):
+                if deletion.object_type == self.tombstone_type and deletion.snapshot:
+                    yield {**deletion.snapshot, DELETED_AT: deletion.deleted_at}
+        return last_seq
 
     def windows(self, context: Context | None) -> list[dict[str, str]]:
         """Time windows to read: ``[start, +N days], ..., [last, open end]``.
@@ -413,15 +465,6 @@ class OrdergrooveStream(RESTStream):
             return None
         lookback = timedelta(minutes=float(self.config["lookback_minutes"]))
         return utc_iso(self.run_started_at - lookback)
-
-    def summary(self, duration: float, bookmark_before: t.Any) -> str:
-        """The one log line per stream per run."""
-        bookmark_after = self.stream_state.get("replication_key_value")
-        return (
-            f"Stream '{self.name}' done: {self.records_emitted} records, {self.pages} pages, "
-            f"{self.tries_total} requests, bookmark {bookmark_before} -> {bookmark_after}, "
-            f"{duration:.1f} s"
-        )
 
 
 def _describe(exc: BaseException | None) -> str:

@@ -60,6 +60,32 @@ class SyncLock:
             self._local.held = True
 
 
+class ReaderSlots:
+    """One cursor reader per object type (path) at a time, across all stream threads.
+
+    Two streams may read the same endpoint (``orders`` and ``upcoming_orders``); their
+    cursor chains then run one after the other. The slot is awaited with the SDK lock
+    released, so a thread holding a slot can always finish.
+    """
+
+    def __init__(self, sync_lock: SyncLock) -> None:
+        self._sync_lock = sync_lock
+        self._guard = threading.Lock()
+        self._slots: dict[str, threading.Lock] = {}
+
+    @contextmanager
+    def reading(self, path: str) -> Iterator[None]:
+        """Hold the reader slot of ``path`` for one whole cursor chain."""
+        with self._guard:
+            slot = self._slots.setdefault(path, threading.Lock())
+        with self._sync_lock.released():
+            slot.acquire()
+        try:
+            yield
+        finally:
+            slot.release()
+
+
 def sync_streams(
     streams: list[Stream],
     sync_one: Callable[[Stream], None],

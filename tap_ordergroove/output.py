@@ -12,6 +12,7 @@ import atexit
 import sys
 import threading
 import typing as t
+from collections import Counter
 
 from singer_sdk.contrib.msgspec import MsgSpecWriter
 from singer_sdk.singerlib import RecordMessage
@@ -28,14 +29,17 @@ class OrdergrooveWriter(MsgSpecWriter):
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._pending = bytearray()
+        self.records: Counter[str] = Counter()  # RECORD messages written, per stream
         atexit.register(self.flush)  # records of a crashed run still reach the target
 
     def write_message(self, message: Message) -> None:
         """Encode one message; RECORDs wait in the buffer, anything else flushes it."""
         with self._lock:
             self._pending += self.format_message(message)
-            if isinstance(message, RecordMessage) and len(self._pending) < BUFFER_BYTES:
-                return
+            if isinstance(message, RecordMessage):
+                self.records[message.stream] += 1
+                if len(self._pending) < BUFFER_BYTES:
+                    return
             self._write_out()
 
     def flush(self) -> None:

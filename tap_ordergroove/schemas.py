@@ -61,6 +61,14 @@ PRODUCT_GROUP_REF = th.ObjectType(
 )
 
 
+#: Set on rows the tap emits for objects Ordergroove deleted (webhook snapshots).
+DELETED_AT_PROPERTY = th.Property(
+    "_sdc_deleted_at",
+    TIMESTAMP,
+    description="When Ordergroove deleted this object (order.delete / item.remove webhook)",
+)
+
+
 def _key(name: str, kind: type[th.JSONTypeHelper] = ID) -> th.Property:
     """A key field: never null, so targets can build primary keys on it."""
     return th.Property(name, kind, required=True)
@@ -150,6 +158,7 @@ ORDERS = th.PropertiesList(
     th.Property("extra_data", JSON_OBJECT),
     th.Property("locked", th.BooleanType),
     th.Property("oos_free_shipping", th.BooleanType),
+    DELETED_AT_PROPERTY,
 )
 
 ITEMS = th.PropertiesList(
@@ -168,6 +177,7 @@ ITEMS = th.PropertiesList(
     th.Property("order_updated", TIMESTAMP),
     th.Property("frozen", th.BooleanType),
     th.Property("first_placed", TIMESTAMP),
+    DELETED_AT_PROPERTY,
 )
 
 ADDRESSES = th.PropertiesList(
@@ -299,4 +309,22 @@ PLACEMENT_RESPONSES = th.PropertiesList(
         th.StringType,
         description="The processor's raw answer, kept verbatim as text",
     ),
+)
+
+# Reconciliation: the current set of upcoming (status 1) orders and their items -----------
+
+UPCOMING_ORDERS = th.PropertiesList(
+    _key("public_id"),
+    th.Property("customer", ID),
+    th.Property("status", th.IntegerType),
+    th.Property("place", TIMESTAMP),
+    th.Property("updated", TIMESTAMP),
+)
+
+UPCOMING_ITEMS = th.PropertiesList(
+    _key("public_id"),
+    th.Property("order", ID),
+    th.Property("product", ID),
+    th.Property("quantity", th.IntegerType),
+    th.Property("order_updated", TIMESTAMP),
 )

@@ -6,8 +6,15 @@ Everything else (HTTP, pagination, retries, time zones, types, bookmarks) is in
 
 from __future__ import annotations
 
+import typing as t
+
 from tap_ordergroove import schemas
 from tap_ordergroove.client import OrdergrooveStream
+
+if t.TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from singer_sdk.helpers.types import Context
 
 
 class UpdatedStream(OrdergrooveStream):
@@ -37,6 +44,7 @@ class OrdersStream(UpdatedStream):
     name = "orders"
     path = "/orders/"
     primary_keys = ("public_id",)
+    tombstone_type = "orders"
     schema = schemas.ORDERS.to_dict()
 
 
@@ -46,6 +54,7 @@ class ItemsStream(OrdergrooveStream):
     name = "items"
     path = "/items/"
     primary_keys = ("public_id",)
+    tombstone_type = "items"
     replication_key = "order_updated"
     start_param = "order_updated_start"
     end_param = "order_updated_end"
@@ -138,6 +147,51 @@ class PlacementResponsesStream(OrdergrooveStream):
     schema = schemas.PLACEMENT_RESPONSES.to_dict()
 
 
+class UpcomingOrdersStream(OrdergrooveStream):
+    """Every order still upcoming (status 1), re-read in full each run: webhook-free deletes.
+
+    After a complete read the tap sends ACTIVATE_VERSION, so the target flags rows not seen
+    this time: an upcoming order that vanished was deleted (or left status 1; the ``orders``
+    table tells which). ``status=1`` is sent in case the API honours it; the reference does
+    not document it, so the tap also filters here and the cost is a full scan of /orders/.
+    """
+
+    name = "upcoming_orders"
+    path = "/orders/"
+    primary_keys = ("public_id",)
+    extra_params = {"status": "1"}
+    schema = schemas.UPCOMING_ORDERS.to_dict()
+
+    def post_process(self, row: dict, context: Context | None = None) -> dict | None:
+        """Only status-1 orders belong to the set."""
+        return super().post_process(row, context) if str(row.get("status")) == "1" else None
+
+
+class UpcomingItemsStream(OrdergrooveStream):
+    """Items of upcoming orders, re-read in full each run (see ``UpcomingOrdersStream``).
+
+    Items carry no status, so the set of upcoming orders is read first (one scan of
+    /orders/), then /items/ is scanned and items of those orders are kept. Also catches
+    out-of-stock items Ordergroove deletes with no webhook at all.
+    """
+
+    name = "upcoming_items"
+    path = "/items/"
+    primary_keys = ("public_id",)
+    schema = schemas.UPCOMING_ITEMS.to_dict()
+
+    def get_records(self, context: Context | None) -> Iterable[dict]:
+        """Scan upcoming orders, then all items, keeping the items of upcoming orders."""
+        orders = UpcomingOrdersStream(tap=self._tap)
+        orders.requests_session = self.requests_session
+        self.upcoming = {o["public_id"] for o in orders.request_records(None) if o["status"] == 1}
+        yield from super().get_records(context)
+
+    def post_process(self, row: dict, context: Context | None = None) -> dict | None:
+        """Only items whose order is upcoming belong to the set."""
+        return super().post_process(row, context) if row.get("order") in self.upcoming else None
+
+
 STREAM_TYPES: tuple[type[OrdergrooveStream], ...] = (
     CustomersStream,
     SubscriptionsStream,
@@ -152,4 +206,11 @@ STREAM_TYPES: tuple[type[OrdergrooveStream], ...] = (
     MerchantCancelReasonsStream,
     ResourcesStream,
     PlacementResponsesStream,
+)
+
+#: Opt-in (setting ``reconcile_upcoming_deletes``): each run costs full scans of /orders/ and
+#: /items/ (plus one more of /orders/ for the items' order set).
+RECONCILIATION_STREAM_TYPES: tuple[type[OrdergrooveStream], ...] = (
+    UpcomingOrdersStream,
+    UpcomingItemsStream,
 )

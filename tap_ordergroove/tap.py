@@ -9,21 +9,28 @@ from singer_sdk import Stream, Tap
 from singer_sdk import typing as th
 from singer_sdk.helpers.capabilities import PluginCapabilities, TapCapabilities
 
-from tap_ordergroove.concurrency import MAX_CONCURRENT_STREAMS, SyncLock, sync_streams
+from tap_ordergroove.concurrency import (
+    MAX_CONCURRENT_STREAMS,
+    ReaderSlots,
+    SyncLock,
+    sync_streams,
+)
+from tap_ordergroove.event_streams import DeletedRecordsStream, WebhookEventsStream
 from tap_ordergroove.output import OrdergrooveWriter
 from tap_ordergroove.ratelimit import RateLimiter
-from tap_ordergroove.streams import STREAM_TYPES
+from tap_ordergroove.sftp import SFTP_PROPERTIES, check_sources, sftp_configured, sftp_streams
+from tap_ordergroove.streams import RECONCILIATION_STREAM_TYPES, STREAM_TYPES
 from tap_ordergroove.timezones import OrdergrooveZone
 
 CONFIG_SCHEMA = th.PropertiesList(
     th.Property(
         "api_key",
         th.StringType,
-        required=True,
         secret=True,
         title="API key",
         description="Ordergroove API key with the 'Bulk Operations' permission "
-        "(Ordergroove admin > Developers > API keys). Sent as `x-api-key`; never logged.",
+        "(Ordergroove admin > Developers > API keys). Sent as `x-api-key`; never logged. "
+        "Empty: no REST streams (SFTP-only merchants set `sftp_host` instead).",
     ),
     th.Property(
         "environment",
@@ -134,6 +141,36 @@ CONFIG_SCHEMA = th.PropertiesList(
         description="Object types synced in parallel, one request in flight each (1-5; "
         "Ordergroove allows 5 requests in flight). 1 syncs streams one after another.",
     ),
+    th.Property(
+        "soft_delete_missing_records",
+        th.BooleanType,
+        default=True,
+        title="Soft-delete missing records",
+        description="For full-table streams (payments, products, offer profiles, ...), send "
+        "ACTIVATE_VERSION after a complete read, so targets flag rows Ordergroove no longer "
+        "returns (`_sdc_deleted_at`), never deleting them. A failed run flags nothing.",
+    ),
+    th.Property(
+        "reconcile_upcoming_deletes",
+        th.BooleanType,
+        default=False,
+        title="Reconcile deletes of upcoming orders and items",
+        description="Adds `upcoming_orders` and `upcoming_items`: the full current set of "
+        "status-1 orders and their items, re-read every run; rows no longer returned are "
+        "flagged `_sdc_deleted_at`. Finds deletes without webhooks (also out-of-stock item "
+        "removals) at the cost of full scans of /orders/ (twice) and /items/ per run.",
+    ),
+    th.Property(
+        "webhook_store_url",
+        th.StringType,
+        secret=True,
+        title="Webhook event store URL",
+        description="Where `tap-ordergroove-webhooks serve` stores events "
+        "(sqlite:///abs/path/events.db or postgresql://user@host/db). Adds the "
+        "`webhook_events` and `deleted_records` streams and soft-deletes orders and items "
+        "deleted in Ordergroove. Empty: no webhook streams.",
+    ),
+    *SFTP_PROPERTIES,
 ).to_dict()
 
 
@@ -143,11 +180,12 @@ class TapOrdergroove(Tap):
     name = "tap-ordergroove"
     config_jsonschema = CONFIG_SCHEMA
     message_writer_class = OrdergrooveWriter
-    #: Only what this tap does and tests (no BATCH, no ACTIVATE_VERSION yet).
+    #: Only what this tap does and tests (no BATCH).
     capabilities = [
         TapCapabilities.CATALOG,
         TapCapabilities.STATE,
         TapCapabilities.DISCOVER,
+        TapCapabilities.ACTIVATE_VERSION,
         PluginCapabilities.ABOUT,
         PluginCapabilities.STREAM_MAPS,
         PluginCapabilities.FLATTENING,
@@ -169,9 +207,24 @@ class TapOrdergroove(Tap):
         """Serialises SDK work across stream threads; released while waiting on the API."""
         return SyncLock()
 
+    @cached_property
+    def reader_slots(self) -> ReaderSlots:
+        """Keeps cursor chains of one object type sequential across streams."""
+        return ReaderSlots(self.sync_lock)
+
     def discover_streams(self) -> list:
-        """Every Ordergroove list endpoint useful for analytics."""
-        return [stream_type(tap=self) for stream_type in STREAM_TYPES]
+        """The REST list endpoints when `api_key` is set, the SFTP reports when `sftp_host` is."""
+        check_sources(self.config)
+        streams: list = []
+        if self.config.get("api_key"):
+            streams += [stream_type(tap=self) for stream_type in STREAM_TYPES]
+            if self.config.get("reconcile_upcoming_deletes"):
+                streams += [stream_type(tap=self) for stream_type in RECONCILIATION_STREAM_TYPES]
+        if self.config.get("webhook_store_url"):
+            streams += [WebhookEventsStream(tap=self), DeletedRecordsStream(tap=self)]
+        if sftp_configured(self.config):
+            streams += sftp_streams(self)
+        return streams
 
     def sync_all(self) -> None:
         """The SDK's loop, run over up to ``max_concurrent_streams`` streams at once."""
@@ -192,11 +245,24 @@ class TapOrdergroove(Tap):
 
     def _sync_stream(self, stream: Stream) -> None:
         """Sync one stream and log its one summary line."""
-        bookmark_before = stream.stream_state.get("replication_key_value")
+        before = stream.stream_state.get("replication_key_value")
+        written = self.message_writer.records[stream.name]  # type: ignore[attr-defined]
         started = time.monotonic()
         stream.sync()
         stream.finalize_state_progress_markers()
-        self.logger.info(stream.summary(time.monotonic() - started, bookmark_before))
+        after = stream.stream_state.get("replication_key_value")
+        pages = getattr(stream, "pages", None)
+        requests_made = getattr(stream, "tries_total", None)
+        http = "" if pages is None else f"{pages} pages, {requests_made} requests, "
+        self.logger.info(
+            "Stream '%s' done: %d records, %sbookmark %s -> %s, %.1f s",
+            stream.name,
+            self.message_writer.records[stream.name] - written,  # type: ignore[attr-defined]
+            http,
+            before,
+            after,
+            time.monotonic() - started,
+        )
 
 
 if __name__ == "__main__":

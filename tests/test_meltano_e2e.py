@@ -31,7 +31,7 @@ def connect():
         pytest.fail(f"PostgreSQL is required at {PG['host']}:{PG['port']} ({exc})")
 
 
-def meltano_run(env: dict, *args: str) -> subprocess.CompletedProcess:
+def meltano_run(env: dict, *args: str, expect_failure: bool = False):
     proc = subprocess.run(
         [MELTANO, "run", *args],
         cwd=ROOT,
@@ -41,7 +41,7 @@ def meltano_run(env: dict, *args: str) -> subprocess.CompletedProcess:
         timeout=900,
         check=False,
     )
-    assert proc.returncode == 0, proc.stderr[-5000:]
+    assert (proc.returncode != 0) == expect_failure, proc.stderr[-5000:]
     assert API_KEY not in proc.stderr + proc.stdout
     return proc
 

@@ -1,0 +1,95 @@
+"""Reading the webhook receiver's event store, and turning deletes into warehouse rows.
+
+Ordergroove hard-deletes upcoming orders and items and the REST API never says so;
+``order.delete`` and ``item.remove`` webhooks do. The receiver
+(``tap-ordergroove-webhooks serve``) stores every event in arrival order (``seq``); the
+tap reads them from there, incrementally by ``seq``.
+
+A delete becomes (1) a ``deleted_records`` row (object type, key, time) always, and
+(2) with a webhook snapshot, the full last-known record with ``_sdc_deleted_at`` set,
+in the ``orders`` / ``items`` stream. Without a snapshot no partial record is emitted:
+it would overwrite the warehouse row's columns with nulls.
+"""
+
+from __future__ import annotations
+
+import typing as t
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from tap_ordergroove.timezones import utc_iso
+
+if t.TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from tap_ordergroove.webhooks.store import StoredEvent
+
+DELETED_AT = "_sdc_deleted_at"
+PAGE = 1000
+
+#: event type -> (object type, snapshot list holding the deleted objects)
+DELETE_EVENTS = {
+    "order.delete": ("orders", "orders"),
+    "item.remove": ("items", "items"),
+}
+
+
+@dataclass(frozen=True)
+class Deletion:
+    """One hard delete reported by a webhook."""
+
+    object_type: str
+    public_id: str
+    deleted_at: str  # UTC ISO-8601
+    event_id: str
+    seq: int
+    snapshot: dict | None  # the full REST-shaped object, when the route sends snapshots
+
+
+def read_events(url: str, after_seq: int) -> Iterator[StoredEvent]:
+    """Every stored event after ``after_seq``, oldest first, a page at a time."""
+    from tap_ordergroove.webhooks.store import open_store
+
+    store = open_store(url)
+    try:
+        while True:
+            page = store.read_since(after_seq, limit=PAGE)
+            yield from page
+            if len(page) < PAGE:
+                return
+            after_seq = page[-1].seq
+    finally:
+        store.close()
+
+
+def event_time(event: StoredEvent) -> str:
+    """When Ordergroove says it happened (``created``), else when we received it; UTC."""
+    if event.created_unix is not None:
+        return utc_iso(datetime.fromtimestamp(event.created_unix, UTC))
+    return utc_iso(event.received_at)
+
+
+def deletions(event: StoredEvent) -> list[Deletion]:
+    """The objects an ``order.delete`` / ``item.remove`` event deleted (else none)."""
+    kind = DELETE_EVENTS.get(event.event_type)
+    if kind is None:
+        return []
+    object_type, snapshot_key = kind
+    data_object = (event.payload.get("data") or {}).get("object") or {}
+    public_id = data_object.get("public_id")
+    if not public_id:
+        return []
+    snapshot = event.payload.get("snapshot") or {}
+    when = event_time(event)
+    found = next(
+        (o for o in snapshot.get(snapshot_key) or [] if o.get("public_id") == public_id), None
+    )
+    result = [Deletion(object_type, public_id, when, event.event_id, event.seq, found)]
+    if event.event_type == "order.delete":
+        # Deleting an order deletes its items; only a snapshot says which they were.
+        result += [
+            Deletion("items", item["public_id"], when, event.event_id, event.seq, item)
+            for item in snapshot.get("items") or []
+            if item.get("order") == public_id and item.get("public_id")
+        ]
+    return result
