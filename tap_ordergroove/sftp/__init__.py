@@ -2,7 +2,7 @@
 
 The tap reads them when ``sftp_host`` is set: ``SFTP_PROPERTIES`` are merged into
 the tap's settings and ``sftp_streams`` adds one stream per report plus
-``sftp_rejected_rows``. See README.md in this folder.
+``sftp_rejected_rows``. See docs/sftp.md.
 """
 
 from __future__ import annotations
