@@ -26,10 +26,13 @@ from pathlib import Path
 
 import requests
 
+from tap_ordergroove.streams import STREAM_TYPES
+
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 KEY = "bench-key"
 CPU_STREAMS = ["orders", "items", "subscriptions"]
+REST_STREAMS = [stream.name for stream in STREAM_TYPES]
 PATHS = {"orders": "/orders/", "items": "/items/", "subscriptions": "/subscriptions/"}
 
 
@@ -149,21 +152,7 @@ def latency_section(customers: int, latency_ms: int, directory: Path) -> None:
     fake = Fake(customers, latency_ms)
     try:
         pages = {}
-        for stream in (
-            "customers",
-            "subscriptions",
-            "orders",
-            "items",
-            "addresses",
-            "payments",
-            "products",
-            "offer_profiles",
-            "one_time_incentives",
-            "product_groups",
-            "merchant_cancel_reasons",
-            "resources",
-            "placement_responses",
-        ):
+        for stream in REST_STREAMS:
             size = 1000 if stream == "placement_responses" else 100
             pages[stream] = max(1, -(-fake.count(stream) // size))
         seq = measured(tap_args(fake, directory, None, max_concurrent_streams=1))
@@ -190,24 +179,7 @@ def rss_section(small: int, large: int, directory: Path) -> None:
     for customers in (small, large):
         fake = Fake(customers)
         try:
-            records = sum(
-                fake.count(s)
-                for s in (
-                    "customers",
-                    "subscriptions",
-                    "orders",
-                    "items",
-                    "addresses",
-                    "payments",
-                    "products",
-                    "offer_profiles",
-                    "one_time_incentives",
-                    "product_groups",
-                    "merchant_cancel_reasons",
-                    "resources",
-                    "placement_responses",
-                )
-            )
+            records = sum(fake.count(s) for s in REST_STREAMS)
             m = measured(tap_args(fake, directory, None))
         finally:
             fake.stop()

@@ -13,30 +13,14 @@ import subprocess
 import uuid
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
-import psycopg2
 import pytest
 
 from tests.sftp_server import SftpTestServer
+from tests.test_meltano_e2e import MELTANO, ROOT, connect
 from tests.test_sftp_sync import ORDER_HEADER, SUB_HEADER, order_rows, sub_rows
 
-ROOT = Path(__file__).resolve().parent.parent
-MELTANO = str(ROOT / ".venv" / "bin" / "meltano")
-PG = {
-    "host": os.environ.get("PGHOST", "127.0.0.1"),
-    "port": int(os.environ.get("PGPORT", "5432")),
-    "user": os.environ.get("PGUSER", "postgres"),
-    "dbname": os.environ.get("PGDATABASE", "test"),
-}
 SFTP_STREAMS = ("order_report", "subscription_report", "sftp_rejected_rows")
-
-
-def connect():
-    try:
-        return psycopg2.connect(**PG, connect_timeout=5)
-    except psycopg2.OperationalError as exc:  # fail, never skip: CI must see a missing database
-        pytest.fail(f"PostgreSQL is required at {PG['host']}:{PG['port']} ({exc})")
 
 
 def query(sql: str, *args) -> list[tuple]:
