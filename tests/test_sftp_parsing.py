@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -54,11 +55,120 @@ def test_files_are_ordered_by_completion_time_not_by_name():
         f.name for f in files.classify([remote(n) for n in names], zone=ZONE).files("order_report")
     ]
     assert ordered == [names[3], names[0], names[1], names[2]]
-    bookmark = files.classify([remote(names[0])], zone=ZONE).files("order_report")[0].sort_key
-    later = files.after_bookmark(
-        files.classify([remote(n) for n in names], zone=ZONE).files("order_report"), bookmark
+
+
+def order_files(*entries: tuple[str, int]) -> list[files.ReportFile]:
+    """Report files from (name, size); every file was uploaded at the same mtime."""
+    listing = files.classify([remote(name, size) for name, size in entries], zone=ZONE)
+    return listing.files("order_report")
+
+
+def test_plan_reads_what_follows_the_bookmark_and_nothing_before_it():
+    listed = order_files(
+        ("acme_orders_03012024090000.csv", 10),
+        ("acme_orders_03022024090000.csv", 20),
+        ("acme_orders_03032024090000.csv", 30),
     )
-    assert [f.name for f in later] == [names[1], names[2]]
+    first, second, third = listed
+    read = {f.name: files.identity(f.remote) for f in (first, second)}
+    bookmark = second.sort_key
+    assert files.plan(listed, bookmark, read) == files.Plan([third])
+    assert files.plan(listed, None, {}) == files.Plan(listed)
+    read[third.name] = files.identity(third.remote)
+    assert files.plan(listed, third.sort_key, read) == files.Plan([])
+    # A state saved before `read_files` existed: the files up to the bookmark count as read.
+    assert files.covered_by_bookmark(listed, bookmark) == {
+        first.name: {"size": 10, "mtime": 0},
+        second.name: {"size": 20, "mtime": 0},
+    }
+
+
+def test_a_late_file_older_than_the_bookmark_is_read_with_every_later_file_again():
+    listed = order_files(
+        ("acme_orders_03012024090000.csv", 10),
+        ("acme_orders_03022024090000.csv", 20),  # turned up after 3 March was read
+        ("acme_orders_03032024090000.csv", 30),
+    )
+    early, late, done = listed
+    read = {f.name: files.identity(f.remote) for f in (early, done)}
+    plan = files.plan(listed, done.sort_key, read)
+    assert plan.files == [late, done]  # 3 March again, so its newer values win
+    assert plan.replay_from == late and "appeared after later files" in plan.reason
+
+
+def test_a_tie_arriving_later_is_not_lost_behind_the_bookmark():
+    # Same completion time: ordered by name, so the late one sorts before the bookmark.
+    listed = order_files(
+        ("acmeorders__delta01032024090000.csv", 10),  # guide form: 1 March 09:00
+        ("acme_orders_03012024090000.csv", 10),  # help form: 1 March 09:00
+    )
+    assert listed[0].sort_key[0] == listed[1].sort_key[0]
+    assert [f.name for f in listed] == [
+        "acme_orders_03012024090000.csv",
+        "acmeorders__delta01032024090000.csv",
+    ]
+    read = {listed[1].name: files.identity(listed[1].remote)}
+    plan = files.plan(listed, listed[1].sort_key, read)
+    assert plan.files == listed and plan.replay_from == listed[0]
+
+
+def test_a_file_replaced_after_it_was_read_is_read_again_then_the_later_ones():
+    listed = order_files(
+        ("acme_orders_03012024090000.csv", 10),
+        ("acme_orders_03022024090000.csv", 25),  # was 20 bytes when read
+        ("acme_orders_03032024090000.csv", 30),
+    )
+    read = {f.name: files.identity(f.remote) for f in listed}
+    read[listed[1].name] = {"size": 20, "mtime": 0}
+    plan = files.plan(listed, listed[2].sort_key, read)
+    assert plan.files == listed[1:]
+    assert "size 20 -> 25 bytes" in plan.reason
+
+
+def test_the_bookmark_holds_when_its_file_is_gone_from_the_server():
+    listed = order_files(
+        ("acme_orders_03012024090000.csv", 10),
+        ("acme_orders_03032024090000.csv", 30),
+    )
+    gone = ("2024-03-02T15:00:00+00:00", "acme_orders_03022024090000.csv")  # deleted after 30 days
+    read = {listed[0].name: files.identity(listed[0].remote)}
+    assert files.plan(listed, gone, read) == files.Plan([listed[1]])
+
+
+def test_read_files_forget_files_gone_from_the_server_for_good():
+    now = datetime(2024, 6, 1, tzinfo=UTC)
+    read = {
+        "listed.csv": {"size": 1, "mtime": 0},  # still on the server: kept, however old
+        "moved-away.csv": {"size": 1, "mtime": int((now - timedelta(days=3)).timestamp())},
+        "deleted.csv": {"size": 1, "mtime": int((now - timedelta(days=41)).timestamp())},
+        "hand-edited.csv": "not an entry",
+    }
+    kept = files.prune_read_files(read, {"listed.csv"}, now)
+    assert sorted(kept) == ["listed.csv", "moved-away.csv"]
+
+
+def test_the_repeated_fall_back_hour_is_settled_by_the_upload_time():
+    # 3 Nov 2024, 01:00-02:00 Central happens twice: CDT (06:xxZ), then CST (07:xxZ).
+    first_pass = datetime(2024, 11, 3, 6, 50, tzinfo=UTC).timestamp()  # 01:50 CDT
+    second_pass = datetime(2024, 11, 3, 7, 20, tzinfo=UTC).timestamp()  # 01:20 CST
+    listing = files.classify(
+        [
+            files.RemoteFile("acme_orders_11032024011500.csv", 10, second_pass),
+            files.RemoteFile("acme_orders_11032024014500.csv", 10, first_pass),
+            files.RemoteFile("acme_orders_11032024003000.csv", 10, second_pass),  # not repeated
+            files.RemoteFile("acme_orders_03102024023000.csv", 10, second_pass),  # spring gap
+        ],
+        zone=ZONE,
+    )
+    assert [(f.name, f.completed_at_iso) for f in listing.files("order_report")] == [
+        ("acme_orders_03102024023000.csv", "2024-03-10T08:30:00+00:00"),  # as records read it
+        ("acme_orders_11032024003000.csv", "2024-11-03T05:30:00+00:00"),
+        ("acme_orders_11032024014500.csv", "2024-11-03T06:45:00+00:00"),  # uploaded in CDT
+        ("acme_orders_11032024011500.csv", "2024-11-03T07:15:00+00:00"),  # 01:15 CST: later
+    ]
+    # Without an upload time (or uploaded before the second pass) the first reading stands.
+    stamp = files.parse_stamp("x", "11032024011500", files.HELP, ZONE)
+    assert stamp == datetime(2024, 11, 3, 6, 15, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(

@@ -7,12 +7,14 @@ which serves files from a temporary folder and injects faults where a test needs
 from __future__ import annotations
 
 import json
+import os
 import re
 import socket
 import subprocess
 import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from decimal import Decimal
 
 import asyncssh
@@ -52,6 +54,12 @@ def server(tmp_path):
     srv = SftpTestServer(tmp_path / "sftp").start()
     yield srv
     srv.stop()
+
+
+def identity(server: SftpTestServer, name: str) -> dict[str, int]:
+    """A file's ``read_files`` entry: its size and mtime as the server lists them."""
+    info = (server.folder / name).stat()
+    return {"size": info.st_size, "mtime": int(info.st_mtime)}
 
 
 def streams_of(run) -> dict[str, int]:
@@ -105,10 +113,12 @@ def test_both_name_forms_load_in_completion_order_and_reruns_resume_after_the_bo
     schema = first.schemas["order_report"]
     assert schema["properties"]["price"]["type"] == ["number", "null"]
     assert schema["properties"]["place_date"]["format"] == "date"
+    order_files = sorted(p.name for p in server.folder.glob("acme*orders*.csv"))
     assert first.state["bookmarks"]["order_report"] == {
         "replication_key": "_sdc_source_file_completed_at",
         "replication_key_value": "2024-03-07T15:00:00+00:00",
         "last_file": "acmeorders__delta07032024090000.csv",
+        "read_files": {name: identity(server, name) for name in order_files},
     }
     assert "notes.txt" in first.stderr  # unrecognised names are reported, not read
 
@@ -151,6 +161,74 @@ def test_both_name_forms_load_in_completion_order_and_reruns_resume_after_the_bo
     assert third.state["bookmarks"]["subscription_report"]["last_file"] == (
         "acme_subscriptions__delta06032024100000.csv"
     )
+
+
+def test_late_and_replaced_files_are_read_with_every_later_file_so_the_newest_wins(
+    server, tmp_path
+):
+    first, late, last = (
+        "acme_orders_03012024090000.csv",
+        "acme_orders_03022024090000.csv",
+        "acme_orders_03032024090000.csv",
+    )
+    server.put(first, ORDER_HEADER + order_rows("A", 2, "1.00"))
+    server.put(last, ORDER_HEADER + order_rows("A", 1, "3.00"))
+    run1 = run_tap(tmp_path / "1", server.config())
+    assert len(run1.records["order_report"]) == 3
+    assert sorted(run1.state["bookmarks"]["order_report"]["read_files"]) == [first, last]
+
+    # 2 March turns up after 3 March was loaded: read it, then 3 March again, in order.
+    server.put(late, ORDER_HEADER + order_rows("A", 2, "2.00"))
+    run2 = run_tap(tmp_path / "2", server.config(), state=run1.state)
+    rows = run2.records["order_report"]
+    assert [(r["order_item_id"], r["_sdc_source_file"]) for r in rows] == [
+        ("A0", late),
+        ("A1", late),
+        ("A0", last),
+    ]
+    newest = {r["order_item_id"]: r["price"] for r in rows}  # what an upserting target keeps
+    assert newest == {"A0": Decimal("3.00"), "A1": Decimal("2.00")}
+    assert f"{late} (completed 2024-03-02T15:00:00+00:00) must be read" in run2.stderr
+    assert "appeared after later files had been read" in run2.stderr
+    bookmark = run2.state["bookmarks"]["order_report"]
+    assert bookmark["last_file"] == last
+    assert sorted(bookmark["read_files"]) == [first, late, last]
+
+    run3 = run_tap(tmp_path / "3", server.config(), state=run2.state)
+    assert "order_report" not in run3.records  # nothing new, nothing read twice
+
+    # 1 March is replaced by a longer file: it is read again, and everything after it.
+    server.put(first, ORDER_HEADER + order_rows("A", 3, "1.50"), age_seconds=1800)
+    run4 = run_tap(tmp_path / "4", server.config(), state=run3.state)
+    assert [r["_sdc_source_file"] for r in run4.records["order_report"]] == (
+        [first] * 3 + [late] * 2 + [last]
+    )
+    assert "it changed after it was read" in run4.stderr
+
+    # A state saved before `read_files` existed still means "read up to the bookmark".
+    old_state = {"bookmarks": {"order_report": {**bookmark}}}
+    del old_state["bookmarks"]["order_report"]["read_files"]
+    run5 = run_tap(tmp_path / "5", server.config(), state=old_state)
+    assert "order_report" not in run5.records
+
+
+def test_exports_completed_in_the_repeated_fall_back_hour_load_in_real_order(server, tmp_path):
+    # 3 Nov 2024: 01:45 CDT (06:45Z), then 01:15 CST (07:15Z); names alone say the reverse.
+    early = server.put("acme_orders_11032024014500.csv", ORDER_HEADER + order_rows("A", 1, "1"))
+    late = server.put("acme_orders_11032024011500.csv", ORDER_HEADER + order_rows("A", 1, "2"))
+    for path, uploaded in (
+        (early, "2024-11-03T06:47:00+00:00"),
+        (late, "2024-11-03T07:16:00+00:00"),
+    ):
+        stamp = datetime.fromisoformat(uploaded).timestamp()
+        os.utime(path, (stamp, stamp))
+    run = run_tap(tmp_path / "1", server.config())
+    rows = run.records["order_report"]
+    assert [(r["_sdc_source_file"], r["_sdc_source_file_completed_at"]) for r in rows] == [
+        (early.name, "2024-11-03T06:45:00+00:00"),
+        (late.name, "2024-11-03T07:15:00+00:00"),
+    ]
+    assert rows[-1]["price"] == Decimal("2")
 
 
 def run_until_killed(tmp_path, config: dict, *, file: str, rows: int) -> list[dict]:
@@ -198,6 +276,7 @@ def test_a_crash_mid_file_rereads_that_file_and_only_that_file(server, tmp_path)
         "replication_key": "_sdc_source_file_completed_at",
         "replication_key_value": "2024-03-01T15:00:00+00:00",
         "last_file": first,
+        "read_files": {first: identity(server, first)},
     }
 
     # The network drops mid-file: a clear error, and the bookmark stays on the first file.

@@ -13,6 +13,16 @@ zone (US Central): it orders the files and becomes the bookmark, in UTC. A name
 in one of the forms whose digits are not a real date and time is an error: it
 means the naming is not what the tap was told, and guessing could load days in
 the wrong order.
+
+In the fall-back hour a Central wall-clock time happens twice. The name cannot
+say which; the upload time (mtime) can, as a file is uploaded after it is
+completed: the later instant is taken when the file was already there by then.
+
+``plan`` decides what a run reads. A bookmark alone (the last file read) cannot
+see a file that turns up late with an older timestamp, or a file replaced after
+it was read; so the state also keeps ``read_files`` (name -> size and mtime) and
+such a file is read, followed by every later one again, so the newest file's
+values still win in the warehouse.
 """
 
 from __future__ import annotations
@@ -20,7 +30,7 @@ from __future__ import annotations
 import re
 import stat
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from tap_ordergroove.sftp.errors import SftpFileError
 from tap_ordergroove.timezones import OrdergrooveZone, utc_iso
@@ -112,8 +122,13 @@ class Listing:
         return sorted(self.reports.get(stream, []), key=lambda f: f.sort_key)
 
 
-def parse_stamp(name: str, stamp: str, form: str, zone: OrdergrooveZone) -> datetime:
-    """The completion time in a file name, read in the form's digit order, as UTC."""
+def parse_stamp(
+    name: str, stamp: str, form: str, zone: OrdergrooveZone, mtime: float | None = None
+) -> datetime:
+    """The completion time in a file name, read in the form's digit order, as UTC.
+
+    ``mtime`` (the upload time) settles a time in the repeated fall-back hour.
+    """
     pattern, shape = _STAMP_FORMATS[form]
     try:
         local = datetime.strptime(stamp, pattern)  # naive local time; zoned below
@@ -125,7 +140,26 @@ def parse_stamp(name: str, stamp: str, form: str, zone: OrdergrooveZone) -> date
             "`sftp_file_pattern`."
         )
         raise SftpFileError(msg) from exc
-    return zone.to_utc(local.isoformat(sep=" "))
+    return local_to_utc(local, zone, mtime)
+
+
+def local_to_utc(local: datetime, zone: OrdergrooveZone, mtime: float | None) -> datetime:
+    """A naive Central completion time as UTC; the repeated hour is settled by ``mtime``.
+
+    A file cannot be uploaded before it was completed, so the second (later)
+    occurrence is possible only if the file's mtime is not before it; exports are
+    uploaded within minutes, so when it is possible it is taken. Without an mtime,
+    and for times skipped in spring, the first reading is used, as for records.
+    """
+    first = local.replace(tzinfo=zone.tz, fold=0)
+    second = local.replace(tzinfo=zone.tz, fold=1)
+    earlier, later = sorted((first.astimezone(UTC), second.astimezone(UTC)))
+    repeated = earlier != later and all(
+        instant.astimezone(zone.tz).replace(tzinfo=None) == local for instant in (earlier, later)
+    )
+    if repeated and mtime is not None and mtime >= later.timestamp():
+        return later
+    return first.astimezone(UTC)
 
 
 def _split_prefix(prefix: str, form: str) -> tuple[str, str] | None:
@@ -177,7 +211,7 @@ def classify(
             continue
         stream = REPORT_TOKENS[token]
         try:
-            completed_at = parse_stamp(entry.name, match["stamp"], form, zone)
+            completed_at = parse_stamp(entry.name, match["stamp"], form, zone, entry.mtime)
         except SftpFileError as exc:
             listing.invalid.setdefault(stream, []).append(str(exc))
             continue
@@ -188,11 +222,99 @@ def classify(
     return listing
 
 
-def after_bookmark(files: list[ReportFile], bookmark: tuple[str, str] | None) -> list[ReportFile]:
-    """Files strictly after the bookmark ``(completed_at_iso, name)``, in processing order."""
+#: ``read_files`` entries of files gone from the server are kept this long, so a file moved
+#: away and back is still known; Ordergroove deletes files after 30 days.
+READ_FILES_KEPT = timedelta(days=40)
+
+
+def identity(remote: RemoteFile) -> dict[str, int]:
+    """What ``read_files`` keeps of a file: a new size or mtime means a new file."""
+    return {"size": remote.size, "mtime": int(remote.mtime)}
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The files one run reads, in order, and why it starts before the bookmark (if it does)."""
+
+    files: list[ReportFile]
+    replay_from: ReportFile | None = None
+    reason: str = ""
+
+
+def bookmark_position(files: list[ReportFile], bookmark: tuple[str, str] | None) -> int:
+    """Index of the bookmarked file in ``files`` (-1: none yet).
+
+    Found by name while the file is listed (its position does not depend on the
+    clock then); once it is gone, by its saved ``(completion time, name)``.
+    """
     if bookmark is None:
-        return files
-    return [f for f in files if f.sort_key > bookmark]
+        return -1
+    for index, file in enumerate(files):
+        if file.name == bookmark[1]:
+            return index
+    return sum(1 for file in files if file.sort_key <= bookmark) - 1
+
+
+def unread_reason(file: ReportFile, read_files: dict[str, dict]) -> str:
+    """Why a file at or before the bookmark must still be read ('' if it was read as it is)."""
+    seen = read_files.get(file.name)
+    if seen is None:
+        return "it appeared after later files had been read"
+    now = identity(file.remote)
+    if seen != now:
+        return (
+            f"it changed after it was read (size {seen.get('size')} -> {now['size']} bytes, "
+            f"mtime {seen.get('mtime')} -> {now['mtime']})"
+        )
+    return ""
+
+
+def plan(
+    files: list[ReportFile], bookmark: tuple[str, str] | None, read_files: dict[str, dict]
+) -> Plan:
+    """What to read: from the first file not yet read as it is now, to the last.
+
+    Normally that is every file after the bookmark. A file at or before it that
+    was never read, or changed since, starts the plan there: it is read and every
+    later file after it again, so rows end up as the newest file has them
+    (re-reading a file is an upsert of the same rows).
+    """
+    position = bookmark_position(files, bookmark)
+    for index, file in enumerate(files):
+        if index > position:
+            return Plan(files[index:])
+        if reason := unread_reason(file, read_files):
+            return Plan(files[index:], file, reason)
+    return Plan([])
+
+
+def covered_by_bookmark(
+    files: list[ReportFile], bookmark: tuple[str, str] | None
+) -> dict[str, dict[str, int]]:
+    """``read_files`` for a state saved without it: the files up to the bookmark."""
+    return {
+        file.name: identity(file.remote) for file in files[: bookmark_position(files, bookmark) + 1]
+    }
+
+
+def prune_read_files(
+    read_files: dict[str, dict], listed: set[str], now: datetime | None = None
+) -> dict[str, dict]:
+    """Drop entries of files gone from the server for good (older than ``READ_FILES_KEPT``)."""
+    oldest = ((now or datetime.now(UTC)) - READ_FILES_KEPT).timestamp()
+    return {
+        name: seen
+        for name, seen in read_files.items()
+        if isinstance(seen, dict) and (name in listed or _mtime(seen) >= oldest)
+    }
+
+
+def _mtime(seen: dict) -> float:
+    """A ``read_files`` entry's mtime; 0 when a hand-edited state holds something else."""
+    try:
+        return float(seen.get("mtime") or 0)
+    except (TypeError, ValueError):
+        return 0.0
 
 
 def age_seconds(remote: RemoteFile, now: datetime | None = None) -> float:

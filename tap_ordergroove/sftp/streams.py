@@ -1,12 +1,16 @@
 """Singer streams for Ordergroove's SFTP CSV exports, one per report, plus rejected rows.
 
 Each report stream lists ``sftp_path``, takes its own files in completion-time
-order and reads those after its bookmark, one by one. The bookmark names the
-last file that was read to the end: ``replication_key_value`` (its completion
-time, UTC) and ``last_file`` (its name). It moves only after a file's last row
-was written, so a crash mid-file re-reads that whole file on the next run (rows
-are upserts on the key, so nothing is doubled), and a finished file is never
-read again.
+order and reads the new ones, one by one. The state names the last file that was
+read to the end (``replication_key_value``, its completion time in UTC, and
+``last_file``) and keeps ``read_files``, the name, size and mtime of every file
+read. It moves only after a file's last row was written, so a crash mid-file
+re-reads that whole file on the next run (rows are upserts on the key, so
+nothing is doubled), and a finished file is not read again unless it changes.
+
+A file that turns up late with a timestamp before the bookmark, or a file that
+changes after it was read, is read then, followed by every later file again, so
+the newest file's values win as if all had come in order (see ``files.plan``).
 
 Rows that cannot be loaded go to ``sftp_rejected_rows`` (and to the log), never
 silently away, and never stop the good rows. A file that looks unfinished
@@ -48,6 +52,8 @@ if t.TYPE_CHECKING:
 
     from tap_ordergroove.sftp.connection import SftpConnection
 
+#: State key of the files read so far: name -> {"size", "mtime"}.
+READ_FILES = "read_files"
 #: Rejected rows logged one by one per file; the rest are counted in one line.
 LOGGED_REJECTIONS_PER_FILE = 20
 #: A file still without its final newline this long after its last change is broken, not
@@ -201,13 +207,31 @@ class SftpReportStream(Stream):
             return None
         return utc_iso(parse_instant(str(value))), str(state.get("last_file") or "")
 
-    def _mark_done(self, file: sftp_files.ReportFile, context: Context | None) -> None:
-        """Move the bookmark past ``file`` and emit STATE (after all of its rows)."""
+    def read_files(
+        self, files: list[sftp_files.ReportFile], context: Context | None = None
+    ) -> dict[str, dict]:
+        """The state's ``read_files``, pruned; built from the bookmark for an older state."""
+        state = self.get_context_state(context)
+        saved = state.get(READ_FILES)
+        if not isinstance(saved, dict):
+            saved = sftp_files.covered_by_bookmark(files, self.bookmark(context))
+        return sftp_files.prune_read_files(saved, {file.name for file in files})
+
+    def _mark_done(
+        self,
+        file: sftp_files.ReportFile,
+        remote: sftp_files.RemoteFile,
+        read_files: dict[str, dict],
+        context: Context | None,
+    ) -> None:
+        """Move the bookmark to ``file``, record it as read, emit STATE (after all its rows)."""
+        read_files[file.name] = sftp_files.identity(remote)
         state = self.get_context_state(context)
         state.pop("starting_replication_value", None)  # the SDK's run-start marker; unused here
         state["replication_key"] = self.replication_key
         state["replication_key_value"] = file.completed_at_iso
         state["last_file"] = file.name
+        state[READ_FILES] = dict(sorted(read_files.items()))
         self.state_manager.is_flushed = False
         self._write_state_message()
 
@@ -233,40 +257,59 @@ class SftpReportStream(Stream):
         return stream if isinstance(stream, SftpRejectedRowsStream) else None
 
     def get_records(self, context: Context | None) -> Iterator[dict]:
-        """Every row of every new file of this report, file by file."""
+        """Every row of every file to read of this report, file by file."""
         bookmark = self.bookmark(context)
         with self.source.connect(self) as conn:
             listing = self.source.classify(conn, self)
             if invalid := listing.invalid.get(self.name):
                 raise SftpFileError(" ".join(invalid))
             files = listing.files(self.name)
-            pending = sftp_files.after_bookmark(files, bookmark)
-            self.logger.info(
-                "Stream '%s': %d files on the server, %d new after bookmark %s.",
-                self.name,
-                len(files),
-                len(pending),
-                f"{bookmark[1]} ({bookmark[0]})" if bookmark else "(none)",
-            )
+            read_files = self.read_files(files, context)
+            plan = sftp_files.plan(files, bookmark, read_files)
+            self._log_plan(files, plan, bookmark)
             totals = [0, 0, 0]  # files, rows, rejected rows
-            for index, file in enumerate(pending):
+            for index, file in enumerate(plan.files):
                 remote = self._ready(conn, file)
                 if remote is None:
-                    left = len(pending) - index - 1
+                    left = len(plan.files) - index - 1
                     if left:
                         self.logger.warning(
                             "Stream '%s': %d later files wait for %s.", self.name, left, file.name
                         )
                     break
                 yield from self._read(conn, file, remote, totals)
-                self._mark_done(file, context)
+                self._mark_done(file, remote, read_files, context)
             self.logger.info(
-                "Stream '%s': %d of %d new files read, %d rows, %d rows rejected.",
+                "Stream '%s': %d of %d files read, %d rows, %d rows rejected.",
                 self.name,
                 totals[0],
-                len(pending),
+                len(plan.files),
                 totals[1],
                 totals[2],
+            )
+
+    def _log_plan(
+        self,
+        files: list[sftp_files.ReportFile],
+        plan: sftp_files.Plan,
+        bookmark: tuple[str, str] | None,
+    ) -> None:
+        self.logger.info(
+            "Stream '%s': %d files on the server, %d to read after bookmark %s.",
+            self.name,
+            len(files),
+            len(plan.files),
+            f"{bookmark[1]} ({bookmark[0]})" if bookmark else "(none)",
+        )
+        if plan.replay_from is not None:
+            self.logger.warning(
+                "Stream '%s': %s (completed %s) must be read: %s. It is read now and the %d "
+                "files after it again, so each row ends up as the newest file has it.",
+                self.name,
+                plan.replay_from.name,
+                plan.replay_from.completed_at_iso,
+                plan.reason,
+                len(plan.files) - 1,
             )
 
     def _ready(
