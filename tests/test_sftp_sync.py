@@ -7,6 +7,7 @@ which serves files from a temporary folder and injects faults where a test needs
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import socket
@@ -20,6 +21,9 @@ from decimal import Decimal
 import asyncssh
 import pytest
 
+from tap_ordergroove.sftp import connection
+from tap_ordergroove.sftp.errors import SftpFileError
+from tap_ordergroove.sftp.settings import SftpSettings
 from tests.sftp_server import PASSWORD, SftpTestServer
 from tests.singer_run import ROOT, run_tap
 
@@ -229,6 +233,18 @@ def test_exports_completed_in_the_repeated_fall_back_hour_load_in_real_order(ser
         (late.name, "2024-11-03T07:15:00+00:00"),
     ]
     assert rows[-1]["price"] == Decimal("2")
+
+
+def test_a_line_without_an_end_stops_the_file_before_it_fills_memory(server, monkeypatch):
+    monkeypatch.setattr(connection, "MAX_LINE_BYTES", 1024 * 1024)
+    name = "acme_orders_03012024090000.csv"
+    server.put(name, ORDER_HEADER.replace("\n", "\r") + order_rows("A", 30_000).replace("\n", "\r"))
+    settings = SftpSettings.from_config(server.config())
+    with connection.SftpConnection(settings, logging.getLogger("test")) as conn:
+        (remote,) = [f for f in conn.list() if f.name == name]
+        with pytest.raises(SftpFileError, match=r"longer than 1 MiB; its line breaks are CR only"):
+            for _ in conn.lines(remote):
+                pass
 
 
 def run_until_killed(tmp_path, config: dict, *, file: str, rows: int) -> list[dict]:

@@ -9,7 +9,9 @@ Files are streamed: ``prefetch`` pipelines the reads (one round trip would
 otherwise be paid per 32 KiB) and ``lines`` hands out one line at a time from
 fixed-size chunks, so memory stays flat whatever the file size. SSH flow
 control keeps the server from sending more than the channel window ahead of
-what has been consumed.
+what has been consumed. A line is the one thing that could grow without bound
+(a file without line breaks, or with CR-only ones), so a line over
+``MAX_LINE_BYTES`` stops the file with an error instead of filling memory.
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ from tap_ordergroove.sftp.files import RemoteFile
 from tap_ordergroove.sftp.settings import SftpSettings, normalise_fingerprint
 
 CHUNK_BYTES = 256 * 1024
+#: Longest line read; far beyond any export row (``csv`` caps a field at 128 KiB).
+MAX_LINE_BYTES = 32 * 1024 * 1024
 #: Read requests in flight per file: 64 x 32 KiB = 2 MiB ahead, bounded.
 PREFETCH_REQUESTS = 64
 _KEY_TYPES: tuple[tuple[type, type[paramiko.PKey]], ...] = (
@@ -313,6 +317,8 @@ class SftpConnection:
                     rest = parts.pop()
                     for part in parts:
                         yield part + b"\n"
+                    if len(rest) > MAX_LINE_BYTES:
+                        raise _line_too_long(name, offset - len(rest), rest)
                 with self.released():
                     after = handle.stat()
         except (OSError, EOFError, paramiko.SSHException) as exc:
@@ -330,3 +336,18 @@ class SftpConnection:
                 f"{after.st_size}). Nothing of it is marked processed; the next run reads it again."
             )
             raise SftpFileError(msg)
+
+
+def _line_too_long(name: str, start: int, rest: bytes) -> SftpFileError:
+    """The error for a line longer than ``MAX_LINE_BYTES`` (CR-only line breaks, or none)."""
+    hint = (
+        "its line breaks are CR only (old Mac style): ask for the export with LF or CRLF"
+        if b"\r" in rest
+        else "it has no line breaks: is it a CSV export?"
+    )
+    msg = (
+        f"SFTP file {name!r}: the line starting at byte {start} is longer than "
+        f"{MAX_LINE_BYTES // (1024 * 1024)} MiB; {hint}. Nothing of the file is marked "
+        "processed; later files of its report wait until it is replaced or moved away."
+    )
+    return SftpFileError(msg)
