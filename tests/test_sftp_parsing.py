@@ -370,3 +370,31 @@ def test_discovery_follows_the_configured_sources():
     assert not sftp_names & set(only_api.streams)
     with pytest.raises(ConfigValidationError, match="No Ordergroove source"):
         TapOrdergroove(config={}, validate_config=True)
+
+
+def test_mistyped_settings_are_named_and_secrets_are_taken_as_text_never_shown():
+    # In --discover the SDK only warns about a bad config, so these reach the SFTP code.
+    with pytest.raises(ConfigValidationError) as info:
+        SftpSettings.from_config(
+            {
+                "sftp_host": "h",
+                "sftp_username": "u",
+                "sftp_password": 987654321,
+                "sftp_port": "abc",
+                "sftp_timeout_seconds": 0,
+                "sftp_min_file_age_seconds": "soon",
+            }
+        )
+    joined = " ".join(info.value.errors)
+    assert "`sftp_port` must be a number, not 'abc'" in joined
+    assert "`sftp_timeout_seconds` must be at least 1" in joined
+    assert "`sftp_min_file_age_seconds` must be a number" in joined
+    assert "987654321" not in str(info.value) + joined
+    with pytest.raises(ConfigValidationError, match=r"`sftp_port` must be a TCP port"):
+        SftpSettings.from_config(
+            {"sftp_host": "h", "sftp_username": "u", "sftp_password": "p", "sftp_port": 70000}
+        )
+    settings = SftpSettings.from_config(
+        {"sftp_host": "h", "sftp_username": "u", "sftp_password": 987654321, "sftp_port": "2222"}
+    )
+    assert settings.password == "987654321" and settings.port == 2222

@@ -150,6 +150,30 @@ def _text(config: dict, name: str) -> str | None:
     return text or None
 
 
+def _secret(config: dict, name: str) -> str | None:
+    """A secret as text: a YAML or JSON number is still a password, never shown."""
+    value = config.get(name)
+    if value is None or value == "":
+        return None
+    return str(value)
+
+
+def _number(config: dict, name: str, default: float, minimum: int, errors: list[str]) -> float:
+    """A numeric setting; a bad value is named in ``errors`` (it is no secret) and defaulted."""
+    value = config.get(name)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return float(default)
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        errors.append(f"`{name}` must be a number, not {value!r}.")
+        return float(default)
+    if number < minimum or number != number:  # NaN fails every comparison
+        errors.append(f"`{name}` must be at least {minimum}, not {value!r}.")
+        return float(default)
+    return number
+
+
 def normalise_private_key(text: str) -> str:
     """Key text as PEM: env vars often carry it on one line with literal ``\\n``."""
     if "\n" not in text and "\\n" in text:
@@ -189,8 +213,8 @@ class SftpSettings:
         errors: list[str] = []
         host = _text(config, "sftp_host") or ""
         username = _text(config, "sftp_username")
-        password = config.get("sftp_password") or None
-        private_key = _text(config, "sftp_private_key")
+        password = _secret(config, "sftp_password")
+        private_key = (_secret(config, "sftp_private_key") or "").strip() or None
         if not username:
             errors.append("`sftp_host` is set but `sftp_username` is empty: set the SFTP user.")
         if not password and not private_key:
@@ -210,20 +234,23 @@ class SftpSettings:
         if action not in UNRECOGNISED_FILE_ACTIONS:
             errors.append(f"`sftp_unrecognised_files` must be 'warn' or 'error', not {action!r}.")
         fingerprint = _text(config, "sftp_host_key_fingerprint")
-        min_age = config.get("sftp_min_file_age_seconds")
+        port = _number(config, "sftp_port", 22, 1, errors)
+        if not (port <= 65535 and port.is_integer()):
+            errors.append(f"`sftp_port` must be a TCP port (1-65535), not {port:g}.")
+            port = 22
         settings = cls(
             host=host,
-            port=int(config.get("sftp_port") or 22),
+            port=int(port),
             username=username or "",
             password=password,
             private_key=normalise_private_key(private_key) if private_key else None,
-            passphrase=config.get("sftp_private_key_passphrase") or None,
+            passphrase=_secret(config, "sftp_private_key_passphrase"),
             host_key_fingerprint=normalise_fingerprint(fingerprint) if fingerprint else None,
             path=_text(config, "sftp_path") or "/outgoing/",
             merchant=_text(config, "sftp_merchant"),
             file_pattern=pattern,
-            min_file_age_seconds=float(60 if min_age is None else min_age),
-            timeout_seconds=float(config.get("sftp_timeout_seconds") or 30),
+            min_file_age_seconds=_number(config, "sftp_min_file_age_seconds", 60, 0, errors),
+            timeout_seconds=_number(config, "sftp_timeout_seconds", 30, 1, errors),
             unrecognised_files=action,
         )
         if settings.private_key and not errors:
