@@ -37,6 +37,9 @@ class _Auth(asyncssh.SSHServer):
     def __init__(self, server: SftpTestServer) -> None:
         self._server = server
 
+    def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
+        self._server.connections.add(conn)
+
     def begin_auth(self, username: str) -> bool:
         return True  # always ask for credentials
 
@@ -110,6 +113,7 @@ class SftpTestServer:
         self.faults = Faults()
         self.logins: list[tuple[str, str, bool]] = []
         self.drops = 0
+        self.connections: set[asyncssh.SSHServerConnection] = set()
         self.host_key = asyncssh.generate_private_key("ssh-ed25519")
         self.port = 0
         self._loop = asyncio.new_event_loop()
@@ -176,6 +180,9 @@ class SftpTestServer:
             if self._acceptor is not None:
                 self._acceptor.close()
                 await self._acceptor.wait_closed()
+            for conn in list(self.connections):  # their SFTP handlers end before the loop
+                conn.close()
+                await conn.wait_closed()
 
         asyncio.run_coroutine_threadsafe(close(), self._loop).result(timeout=10)
         self._loop.call_soon_threadsafe(self._loop.stop)
