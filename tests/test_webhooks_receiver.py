@@ -204,11 +204,42 @@ def test_malformed_or_incomplete_json_is_400(receiver):
         "no type": json.dumps({"id": "evt-no-type"}).encode(),
         "type not text": json.dumps({"id": "evt-bad-type", "type": 5}).encode(),
         "not utf-8": b'{"id": "evt-latin1", "type": "caf\xe9"}',
+        # Python would parse these; JSONB, the tap's JSON output and its targets would not.
+        "NaN": b'{"id": "evt-nan", "type": "order.delete", "created": NaN}',
+        "Infinity": b'{"id": "evt-inf", "type": "t", "data": {"x": -Infinity}}',
+        # Deeper than Python's recursion limit, well under the size cap.
+        "deep": b'{"id": "evt-deep", "type": "t", "data": ' + b"[" * 20000 + b"]" * 20000 + b"}",
     }
     for name, body in bodies.items():
         response = receiver.post_signed(body, KEY)
         assert response.status_code == 400, name
-    assert not {"evt-no-type", "evt-bad-type", "evt-latin1"} & stored_ids(receiver)
+        assert response.json()["detail"], name
+    rejected = {"evt-no-type", "evt-bad-type", "evt-latin1", "evt-nan", "evt-inf", "evt-deep"}
+    assert not rejected & stored_ids(receiver)
+
+
+@pytest.mark.parametrize(
+    ("created", "stored_as"),
+    [
+        ("1700000000", 1700000000),
+        ("1700000000.9", 1700000000),
+        ('"1700000000"', 1700000000),
+        ("1e400", None),  # parses as a float infinity
+        ("-5", None),
+        ("1.5e12", None),  # milliseconds, not seconds
+        ('"yesterday"', None),
+        ("true", None),
+        ("null", None),
+    ],
+)
+def test_odd_created_values_are_kept_raw_not_refused(receiver, created, stored_as):
+    """``created`` only feeds ``created_unix``; an odd value must never cost the event."""
+    event_id = json.dumps(f"evt-created-{created}").encode()
+    body = b'{"id": ' + event_id + b', "type": "t", "created": ' + created.encode() + b"}"
+    response = receiver.post_signed(body, KEY)
+    assert response.status_code == 200, response.text
+    [event] = [e for e in all_events(receiver.store_url) if e.event_id == response.json()["id"]]
+    assert event.created_unix == stored_as
 
 
 def test_signature_is_checked_before_the_body_is_parsed(receiver):

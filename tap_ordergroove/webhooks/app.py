@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -149,9 +150,13 @@ def _parse_event(body: bytes, received_at: datetime) -> NewEvent:
     """The stored form of a verified body: a JSON object with string ``id`` and ``type``."""
     try:
         text = body.decode("utf-8")
-        data = json.loads(text)
+        data = json.loads(text, parse_constant=_refuse_constant)
+    except _NonStandardJSON as exc:
+        raise _Reject(400, str(exc)) from None
     except ValueError:  # UnicodeDecodeError and JSONDecodeError both are ValueErrors
         raise _Reject(400, "body is not UTF-8 JSON") from None
+    except RecursionError:
+        raise _Reject(400, "body nests JSON too deeply") from None
     if not isinstance(data, dict):
         raise _Reject(400, "body is not a JSON object")
     event_id = _identifier(data.get("id"))
@@ -161,6 +166,14 @@ def _parse_event(body: bytes, received_at: datetime) -> NewEvent:
     if not isinstance(event_type, str) or not event_type.strip():
         raise _Reject(400, "event has no type")
     return NewEvent(event_id, event_type, _unix_seconds(data.get("created")), received_at, text)
+
+
+class _NonStandardJSON(Exception):
+    """The body uses NaN/Infinity: Python parses them, PostgreSQL and Singer targets do not."""
+
+
+def _refuse_constant(name: str) -> Any:
+    raise _NonStandardJSON(f"body is not standard JSON ({name} is not a JSON value)")
 
 
 def _identifier(value: Any) -> str | None:
@@ -180,7 +193,7 @@ def _unix_seconds(value: Any) -> int | None:
         return None
     if isinstance(value, str) and value.strip().isdigit():
         value = int(value.strip())
-    if isinstance(value, float) and value == value:  # not NaN
+    if isinstance(value, float) and math.isfinite(value):  # 1e400 parses as inf
         value = int(value)
     if isinstance(value, int) and 0 <= value < MAX_CREATED_UNIX:
         return value
