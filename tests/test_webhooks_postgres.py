@@ -42,6 +42,7 @@ def test_postgres_store_end_to_end(tmp_path):
             health = requests.get(receiver.url + "/health", timeout=5)
             assert health.status_code == 200
             assert health.json()["store"]["backend"] == "postgresql"
+            assert health.json()["store"]["durability"] == "synchronous_commit=on, fsync=on"
 
             events = all_events(url)
             assert [e.payload for e in events] == [json.loads(b) for b in bodies]
@@ -157,6 +158,31 @@ def test_a_select_only_role_can_read_what_the_receiver_stored():
                 5,
                 {"id": "ro-1"},
             )
+        finally:
+            with pg_connect() as admin:
+                admin.execute(f'DROP OWNED BY "{role}" CASCADE')
+                admin.execute(f'DROP ROLE "{role}"')
+
+
+def test_synchronous_commit_off_for_the_role_is_overridden(tmp_path):
+    """A role or database with synchronous_commit=off would let PostgreSQL confirm a commit
+    before its WAL is flushed; the receiver must not inherit that for its writes."""
+    role = f"og_wh_async_{uuid.uuid4().hex[:10]}"
+    with pg_schema() as schema:
+        with pg_connect() as admin:
+            admin.execute(f'CREATE ROLE "{role}" LOGIN')
+            admin.execute(f'ALTER ROLE "{role}" SET synchronous_commit = off')
+            admin.execute(f'GRANT ALL ON SCHEMA "{schema}" TO "{role}"')
+        try:
+            url = pg_url(schema, user=role)
+            with running(Receiver(url, KEY, tmp_path / "receiver.log")) as receiver:
+                assert receiver.post_signed(event_body("async-role"), KEY).status_code == 200
+                store = requests.get(receiver.url + "/health", timeout=5).json()["store"]
+            assert store["durability"] == (
+                "synchronous_commit=on (forced; the session default is off), fsync=on"
+            )
+            assert "synchronous_commit is off for this role" in receiver.logs()
+            assert [e.event_id for e in all_events(url)] == ["async-role"]
         finally:
             with pg_connect() as admin:
                 admin.execute(f'DROP OWNED BY "{role}" CASCADE')

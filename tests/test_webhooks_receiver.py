@@ -1,7 +1,8 @@
 """The receiver over real HTTP: signatures, timestamps, body limits, idempotency, health, logs.
 
 One receiver (SQLite, one key, configured through environment variables only) serves most
-tests; a second one holds two keys (configured on the command line) for key rotation.
+tests; a second one holds two keys (from a key file, logging at DEBUG) for key rotation. The
+last test checks that nothing sent to the first one caused a server error.
 """
 
 from __future__ import annotations
@@ -20,13 +21,15 @@ import requests
 
 from fake_ordergroove.webhook_sender import sign
 from tap_ordergroove.webhooks.store import open_store
-from tests.test_webhooks_support import Receiver, all_events, event_body, running
+from tests.test_webhooks_support import COMMAND, Receiver, all_events, event_body, running
 
 KEY = "whkey-Primary-7f3a9c21e5d84b06"
 NEW_KEY = "whkey-Rotated-New-c0ffee"
 OLD_KEY = "whkey-Rotated-Old-decade"
 MAX_BODY = 64 * 1024
 TOLERANCE = 300
+READ_TIMEOUT = 1.0
+BAD_SIGNATURE = b"ts=1,sig=" + b"0" * 64
 
 
 @pytest.fixture(scope="module")
@@ -37,6 +40,7 @@ def receiver(tmp_path_factory):
         "OG_WEBHOOK_STORE": store_url,
         "OG_WEBHOOK_MAX_BODY_BYTES": str(MAX_BODY),
         "OG_WEBHOOK_TOLERANCE_SECONDS": str(TOLERANCE),
+        "OG_WEBHOOK_READ_TIMEOUT_SECONDS": str(READ_TIMEOUT),
     }
     # Only the port is on the command line: every other setting comes from the environment.
     server = Receiver(store_url, KEY, tmp / "receiver.log", env=env)
@@ -48,14 +52,18 @@ def receiver(tmp_path_factory):
 @pytest.fixture(scope="module")
 def rotating_receiver(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("rotating")
+    key_file = tmp / "keys"
+    key_file.write_text(f"{NEW_KEY}\n{OLD_KEY}\n")
     server = Receiver(
         f"sqlite:///{tmp}/events.db",
-        f"{NEW_KEY}, {OLD_KEY}",
+        "",  # no key in the environment: the file is the only source
         tmp / "receiver.log",
-        "--verification-key-env",
-        "OG_WEBHOOK_KEY",
+        "--verification-key-file",
+        str(key_file),
         "--tolerance-seconds",
         "300",
+        "--log-level",
+        "DEBUG",  # even uvicorn's debug output must not show a key
     )
     with running(server):
         yield server
@@ -273,6 +281,77 @@ def test_oversized_bodies_are_413_whether_declared_or_streamed(receiver):
     assert "evt-at-limit" in stored_ids(receiver)
 
 
+def raw_request(port: int, head: bytes) -> socket.socket:
+    """A socket that has sent ``head`` (request line and headers) and nothing else."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    sock.sendall(head)
+    return sock
+
+
+def chunked_head(signature: bytes = BAD_SIGNATURE) -> bytes:
+    return (
+        b"POST /webhooks/ordergroove HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+        b"Ordergroove-Signature: " + signature + b"\r\n\r\n"
+    )
+
+
+def status_of(sock: socket.socket) -> int:
+    return int(sock.recv(4096).split(b" ", 2)[1])
+
+
+def test_chunked_body_is_refused_413_before_it_ends(receiver):
+    """No Content-Length to check: the 413 must come while the body is still arriving,
+    i.e. the receiver counts as it reads instead of waiting for (and buffering) it all."""
+    chunk = b"y" * 4096
+    with raw_request(receiver.port, chunked_head()) as sock:
+        for _ in range(MAX_BODY // len(chunk) + 1):  # just past the cap, so no send can
+            sock.sendall(b"1000\r\n" + chunk + b"\r\n")  # race the receiver hanging up
+        # The terminating zero-length chunk is never sent.
+        assert status_of(sock) == 413
+
+
+def test_endless_body_is_cut_off_not_buffered(receiver):
+    """A client that never stops sending is disconnected after the cap, not read to the end."""
+    chunk = b"z" * 65536
+    sent = 0
+    with raw_request(receiver.port, chunked_head()) as sock:
+        try:
+            while sent < 256 * 1024 * 1024:
+                sock.sendall(b"10000\r\n" + chunk + b"\r\n")
+                sent += len(chunk)
+        except OSError:  # reset or broken pipe: the receiver hung up
+            pass
+    # What got through fits in the kernel's socket buffers, far below what we tried to send.
+    assert sent < 32 * 1024 * 1024, f"the receiver read {sent} bytes of an endless body"
+    assert receiver.post_signed(event_body(), KEY).status_code == 200
+
+
+def test_body_that_never_arrives_is_408_after_the_read_timeout(receiver):
+    """A Content-Length larger than what is sent (or a trickling chunked body) would otherwise
+    hold a connection, a task and a buffer forever."""
+    lying = (
+        b"POST /webhooks/ordergroove HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n"
+        b"Ordergroove-Signature: " + BAD_SIGNATURE + b"\r\n\r\n{"
+    )
+    started = time.monotonic()
+    with raw_request(receiver.port, lying) as sock:
+        assert status_of(sock) == 408
+    assert READ_TIMEOUT <= time.monotonic() - started < READ_TIMEOUT + 3
+    with raw_request(receiver.port, chunked_head()) as sock:  # one byte every 0.1 s
+        sock.settimeout(0.1)
+        deadline = time.monotonic() + READ_TIMEOUT + 3
+        answer = b""
+        while not answer:
+            assert time.monotonic() < deadline, "a trickling body was never cut off"
+            sock.sendall(b"1\r\n{\r\n")
+            try:
+                answer = sock.recv(4096)
+            except TimeoutError:
+                continue
+        assert answer.startswith(b"HTTP/1.1 408 ")
+    assert '408 type=- id=- outcome="body not received within 1 s"' in receiver.logs()
+
+
 def test_client_dropping_mid_body_is_logged_and_harmless(receiver):
     with socket.create_connection(("127.0.0.1", receiver.port), timeout=5) as sock:
         sock.sendall(
@@ -294,6 +373,9 @@ def test_health_reports_the_store(receiver):
     assert body["store"]["backend"] == "sqlite"
     assert body["store"]["reachable"] is True
     assert body["store"]["last_seq"] == max(e.seq for e in all_events(receiver.store_url))
+    # Read back from the write connection, and logged at startup for the operator.
+    assert body["store"]["durability"] == "journal_mode=wal, synchronous=FULL"
+    assert "(sqlite; journal_mode=wal, synchronous=FULL)" in receiver.logs()
 
 
 def test_only_the_webhook_route_and_health_exist(receiver):
@@ -308,7 +390,7 @@ def test_server_holding_two_keys_accepts_either_during_rotation(rotating_receive
         assert rotating_receiver.post_signed(event_body(), *keys).status_code == 200, keys
     assert rotating_receiver.post_signed(event_body(), "retired").status_code == 401
     assert rotating_receiver.post_signed(event_body(), KEY).status_code == 401
-    assert "2 verification key(s) from env OG_WEBHOOK_KEY" in rotating_receiver.logs()
+    assert "2 verification key(s) from file " in rotating_receiver.logs()
 
 
 def test_logs_have_one_access_line_per_request_and_no_secrets(receiver, rotating_receiver):
@@ -329,7 +411,7 @@ def test_logs_have_one_access_line_per_request_and_no_secrets(receiver, rotating
 
 def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "tap_ordergroove.webhooks.cli", *args],
+        [COMMAND, *args],
         capture_output=True,
         text=True,
         timeout=30,
@@ -351,6 +433,36 @@ def test_serve_refuses_to_start_without_a_key_or_store(tmp_path):
     assert "mysql://u:***@h/db" in bad_store.stderr and ":pw@" not in bad_store.stderr
 
 
+def test_store_errors_are_one_clean_line_without_the_password(tmp_path):
+    """Nothing listens on port 1: both commands fail at once, with no traceback."""
+    env = {**os.environ, "OG_WEBHOOK_KEY": "k"}
+    url = "postgresql://og:Hunter2-Secret@127.0.0.1:1/og?sslpassword=Other-Secret"
+    for args in (("serve", "--store", url, "--port", "1"), ("events", "--store", url)):
+        result = run_cli(*args, env=env)
+        assert result.returncode == 1, args
+        assert "cannot open the store postgresql://og:***@127.0.0.1:1/og" in result.stderr
+        assert "Secret" not in result.stderr + result.stdout
+        assert "Traceback" not in result.stderr
+    unreadable = tmp_path / "not-a-dir"
+    unreadable.write_text("")
+    result = run_cli("events", "--store", f"sqlite:///{unreadable}/events.db", env=env)
+    assert result.returncode == 1
+    assert "cannot open the store" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_python_dash_m_runs_the_same_command():
+    result = subprocess.run(
+        [sys.executable, "-m", "tap_ordergroove.webhooks", "serve", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    for option in ("--store", "--verification-key-file", "--read-timeout-seconds"):
+        assert option in result.stdout
+
+
 def test_events_command_prints_stored_events(receiver):
     result = run_cli("events", "--store", receiver.store_url, "--limit", "2", env=dict(os.environ))
     assert result.returncode == 0, result.stderr
@@ -358,3 +470,44 @@ def test_events_command_prints_stored_events(receiver):
     assert len(lines) == 2
     assert lines[0]["seq"] < lines[1]["seq"]
     assert {"event_id", "event_type", "received_at", "payload"} <= set(lines[0])
+
+
+def test_events_command_refuses_nonsense_paging(receiver):
+    result = run_cli("events", "--store", receiver.store_url, "--limit", "0", env=dict(os.environ))
+    assert result.returncode == 2
+    assert "--limit at least 1" in result.stderr
+
+
+def test_nothing_sent_above_caused_a_server_error(receiver):
+    """Runs last on this receiver: every odd input above got a 4xx, never a 500 + traceback."""
+    logs = receiver.logs()
+    assert "Traceback" not in logs
+    assert "Exception in ASGI application" not in logs
+    assert not [line for line in logs.splitlines() if '" 500 ' in line]
+
+
+def test_connections_beyond_max_concurrency_get_503(tmp_path):
+    """With a body cap of 1 MB, a connection cap is what bounds the memory a flood can take.
+    Ordergroove retries a 503, so a delivery turned away here is delayed, not lost."""
+    server = Receiver(
+        f"sqlite:///{tmp_path}/events.db",
+        KEY,
+        tmp_path / "receiver.log",
+        "--max-concurrency",
+        "3",
+    )
+    with running(server):
+        stalled = b"POST /webhooks/ordergroove HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n"
+        held = [raw_request(server.port, stalled) for _ in range(2)]  # waiting for their bodies
+        try:
+            time.sleep(0.3)  # let the receiver accept them
+            refused = server.post_signed(event_body(), KEY)  # the third open connection
+            assert refused.status_code == 503
+        finally:
+            for sock in held:
+                sock.close()
+        deadline = time.monotonic() + 5
+        while (response := server.post_signed(event_body(), KEY)).status_code == 503:
+            assert time.monotonic() < deadline, "connections were not released"
+            time.sleep(0.1)
+        assert response.status_code == 200

@@ -25,6 +25,8 @@ from fake_ordergroove.webhook_sender import sign
 
 WEBHOOK_PATH = "/webhooks/ordergroove"
 KEY_ENV = "OG_WEBHOOK_KEY"
+# The console script the docs tell users to run, not a module path, so the entry point is tested.
+COMMAND = str(Path(sys.executable).with_name("tap-ordergroove-webhooks"))
 PG = {
     "host": os.environ.get("PGHOST", "127.0.0.1"),
     "port": os.environ.get("PGPORT", "5432"),
@@ -40,7 +42,10 @@ def free_port() -> int:
 
 
 class Receiver:
-    """``tap-ordergroove-webhooks serve`` as a child process."""
+    """``tap-ordergroove-webhooks serve`` as a child process.
+
+    The key(s) go in the environment (``OG_WEBHOOK_KEY``), never on the command line.
+    """
 
     def __init__(
         self,
@@ -62,9 +67,7 @@ class Receiver:
 
     def start(self, timeout: float = 20.0) -> Receiver:
         cmd = [
-            sys.executable,
-            "-m",
-            "tap_ordergroove.webhooks.cli",
+            COMMAND,
             "serve",
             "--store",
             self.store_url,

@@ -111,14 +111,35 @@ def test_settings_errors_name_the_setting_not_the_secret():
         resolve(parse(), {"OG_WEBHOOK_KEY": "k"})
     with pytest.raises(SettingsError, match="env OG_WEBHOOK_KEY"):
         resolve(parse("--store", "sqlite:///x.db"), {})
-    with pytest.raises(SettingsError, match="OG_WEBHOOK_PORT must be a int"):
+    with pytest.raises(SettingsError, match="OG_WEBHOOK_PORT must be an integer"):
         resolve(parse(), {"OG_WEBHOOK_PORT": "eighty", "OG_WEBHOOK_KEY": "k"})
-    with pytest.raises(SettingsError, match="Tolerance"):
-        resolve(
-            parse("--store", "sqlite:///x.db", "--tolerance-seconds", "0"), {"OG_WEBHOOK_KEY": "k"}
-        )
+    with pytest.raises(SettingsError, match="OG_WEBHOOK_READ_TIMEOUT_SECONDS must be a number"):
+        resolve(parse(), {"OG_WEBHOOK_READ_TIMEOUT_SECONDS": "soon", "OG_WEBHOOK_KEY": "k"})
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (("--port", "0"), r"--port \(env OG_WEBHOOK_PORT\) must be 1-65535, got 0\."),
+        (("--tolerance-seconds", "0"), r"--tolerance-seconds .* must be at least 1, got 0"),
+        (("--max-body-bytes", "10"), r"--max-body-bytes .* at least 1024, got 10"),
+        (("--read-timeout-seconds", "0"), r"--read-timeout-seconds .* positive, got 0\.0"),
+        (("--max-concurrency", "0"), r"--max-concurrency \(env OG_WEBHOOK_MAX_CONCURRENCY\)"),
+        (("--write-timeout-seconds", "-1"), r"--write-timeout-seconds .* positive"),
+        (("--log-level", "loud"), r"--log-level .* one of DEBUG, INFO.*got 'LOUD'"),
+    ],
+)
+def test_invalid_values_name_the_option_and_its_variable(argv, message):
+    with pytest.raises(SettingsError, match=message):
+        resolve(parse("--store", "sqlite:///x.db", *argv), {"OG_WEBHOOK_KEY": "k"})
+
+
+def test_keys_never_come_from_argv_and_a_missing_key_file_is_explained():
     with pytest.raises(SystemExit):  # no way to pass a key itself on the command line
         parse("--verification-key", "secret")
+    with pytest.raises(SettingsError, match="Cannot read the verification key file") as info:
+        resolve(parse("--store", "sqlite:///x.db", "--verification-key-file", "/nonexistent"), {})
+    assert "No such file" in str(info.value)
 
 
 # -- store ---------------------------------------------------------------------------------
@@ -161,6 +182,15 @@ def test_store_reopens_with_data_and_wal_mode(tmp_path):
 
     with sqlite3.connect(tmp_path / "events.db") as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_sqlite_store_reports_the_durability_it_read_back(tmp_path):
+    """synchronous=FULL is per connection and never stored in the file: the store reads it
+    back from its own connections, and says so (logged at startup, shown by /health)."""
+    with open_store(f"sqlite:///{tmp_path}/events.db") as store:
+        assert store.durability == "journal_mode=wal, synchronous=FULL"
+        store.store_event("d1", "t", None, "{}")
+        assert store.durability == "journal_mode=wal, synchronous=FULL"
 
 
 def test_closed_store_refuses_work_and_bad_urls_are_explained(tmp_path):

@@ -1,11 +1,12 @@
 """The Starlette application: verify, parse, store durably, then answer.
 
 ``POST /webhooks/ordergroove`` takes every event type. The order of checks is deliberate:
-the body is read with a hard size cap (413) before anything else, the signature is checked
-before the body is parsed (an unauthenticated caller learns nothing about our parsing, 401),
-then the JSON must carry ``id`` and ``type`` (400). A 200 is sent only after the transaction
-holding the event has committed; if the store cannot commit in time the answer is 503 and
-Ordergroove retries, which is safe because storage is idempotent by event id.
+the body is read with a hard size cap (413) and a deadline (408) before anything else, the
+signature is checked before the body is parsed (an unauthenticated caller learns nothing about
+our parsing, 401), then the body must be standard JSON carrying ``id`` and ``type`` (400).
+A 200 is sent only after the transaction holding the event has committed; if the store cannot
+commit in time the answer is 503 and Ordergroove retries, which is safe because storage is
+idempotent by event id.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ class ReceiverConfig:
     """What the application needs besides the store and the verifier."""
 
     max_body_bytes: int = 1024 * 1024
+    read_timeout_seconds: float = 10.0  # a body announced but never sent must not pin a task
     write_timeout_seconds: float = 4.0  # Ordergroove wants an answer within 5 s
     health_timeout_seconds: float = 3.0
 
@@ -69,7 +71,7 @@ def create_app(
     async def receive_webhook(request: Request) -> Response:
         received_at = datetime.now(UTC)
         try:
-            body = await _read_capped(request, config.max_body_bytes)
+            body = await _read_body(request, config)
             # A proxy may split a multi-value header into several lines: read them as one.
             header = ",".join(request.headers.getlist(HEADER)) or None
             verifier.verify(header, body, clock())
@@ -100,14 +102,19 @@ def create_app(
                 "store": {"backend": store.backend, "reachable": False},
             }
             return JSONResponse(body, status_code=503)
-        store_info = {"backend": store.backend, "reachable": True, "last_seq": last_seq}
+        store_info = {
+            "backend": store.backend,
+            "reachable": True,
+            "last_seq": last_seq,
+            "durability": store.durability,
+        }
         return JSONResponse({"status": "ok", "store": store_info})
 
     async def reject(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, _Reject)  # registered for _Reject only
         request.state.outcome = exc.reason
         headers = {"Retry-After": "5"} if exc.status == 503 else None
-        if exc.status == 413:
+        if exc.status in (408, 413):
             headers = {"Connection": "close"}  # the rest of the body is never read
         return JSONResponse({"detail": exc.reason}, status_code=exc.status, headers=headers)
 
@@ -127,8 +134,26 @@ def create_app(
     return AccessLogMiddleware(app)
 
 
+async def _read_body(request: Request, config: ReceiverConfig) -> bytes:
+    """The body within ``read_timeout_seconds`` (else 408).
+
+    Without a deadline a client that declares a Content-Length and then sends less (or trickles
+    a chunked body) holds a task and its buffer for as long as it likes.
+    """
+    try:
+        async with asyncio.timeout(config.read_timeout_seconds):
+            return await _read_capped(request, config.max_body_bytes)
+    except TimeoutError:
+        reason = f"body not received within {config.read_timeout_seconds:g} s"
+        raise _Reject(408, reason) from None
+
+
 async def _read_capped(request: Request, limit: int) -> bytes:
-    """The body, refusing (413) as soon as it is known to exceed ``limit`` bytes."""
+    """The body, refusing (413) as soon as it is known to exceed ``limit`` bytes.
+
+    Chunks are counted as they arrive, so a chunked body (no Content-Length to check up front)
+    is refused after at most ``limit`` bytes plus one chunk, never buffered whole.
+    """
     declared = request.headers.get("content-length")
     if declared is not None:
         if not declared.isdigit():

@@ -15,10 +15,17 @@ import sys
 from collections.abc import Sequence
 
 from tap_ordergroove.webhooks.settings import ServeSettings, SettingsError, add_options, resolve
-from tap_ordergroove.webhooks.store import StoreError, mask_url, open_store, url_secrets
+from tap_ordergroove.webhooks.store import (
+    EventStore,
+    StoreError,
+    mask_url,
+    open_store,
+    url_secrets,
+)
 
 logger = logging.getLogger("tap_ordergroove.webhooks")
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+_STARTUP_PING_SECONDS = 15.0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -53,29 +60,20 @@ def _serve(settings: ServeSettings) -> int:
     from tap_ordergroove.webhooks.signature import SignatureVerifier
 
     logging.basicConfig(level=settings.log_level, format=LOG_FORMAT, stream=sys.stderr)
-    try:
-        store = open_store(settings.store_url)
-    except (OSError, ValueError, RuntimeError, StoreError) as exc:
-        logger.error("cannot open the store %s: %s", mask_url(settings.store_url), exc)
-        return 1
-    except Exception as exc:  # noqa: BLE001 - driver errors (psycopg, sqlite3) vary; exit cleanly
-        message = str(exc)
-        logger.error(
-            "cannot open the store %s: %s: %s",
-            mask_url(settings.store_url),
-            type(exc).__name__,
-            _scrub(message, settings.store_url),
-        )
+    store = _open_checked(settings.store_url)
+    if store is None:
         return 1
     verifier = SignatureVerifier(settings.keys, settings.tolerance_seconds)
     config = ReceiverConfig(
         max_body_bytes=settings.max_body_bytes,
+        read_timeout_seconds=settings.read_timeout_seconds,
         write_timeout_seconds=settings.write_timeout_seconds,
     )
     logger.info(
-        "store %s (%s); %d verification key(s) from %s; tolerance %d s; max body %d bytes",
+        "store %s (%s; %s); %d verification key(s) from %s; tolerance %d s; max body %d bytes",
         store.masked_url,
         store.backend,
+        store.durability,
         verifier.key_count,
         settings.key_source,
         settings.tolerance_seconds,
@@ -89,16 +87,45 @@ def _serve(settings: ServeSettings) -> int:
         log_config=None,  # keep the logging configured above
         log_level=settings.log_level.lower(),
         server_header=False,
+        limit_concurrency=settings.max_concurrency,
         timeout_graceful_shutdown=10,
     )
     return 0
+
+
+def _open_checked(url: str) -> EventStore | None:
+    """The store, proven writable-connected (one round trip), or None after logging why.
+
+    Failing here, at startup, beats a receiver that looks healthy to its supervisor and
+    answers 503 to every delivery.
+    """
+    try:
+        store = open_store(url)
+    except Exception as exc:  # noqa: BLE001 - driver errors (psycopg, sqlite3) vary; exit cleanly
+        logger.error("cannot open the store %s: %s", mask_url(url), _describe(exc, url))
+        return None
+    try:
+        store.ping().result(timeout=_STARTUP_PING_SECONDS)
+    except Exception as exc:  # noqa: BLE001 - StoreError or a timeout: same advice
+        logger.error("the store %s does not answer: %s", store.masked_url, _describe(exc, url))
+        store.close()
+        return None
+    return store
 
 
 def _print_events(args: argparse.Namespace) -> int:
     url = args.store or os.environ.get("OG_WEBHOOK_STORE")
     if not url:
         raise SettingsError("Set the store with --store or OG_WEBHOOK_STORE.")
-    with open_store(url) as store:
+    if args.after < 0 or args.limit < 1:
+        raise SettingsError("--after must be 0 or more and --limit at least 1.")
+    logging.basicConfig(level="WARNING", format=LOG_FORMAT, stream=sys.stderr)
+    try:
+        store = open_store(url)
+    except Exception as exc:  # noqa: BLE001 - as in serve: one clean line, no traceback
+        logger.error("cannot open the store %s: %s", mask_url(url), _describe(exc, url))
+        return 1
+    with store:
         for event in store.read_since(args.after, args.limit):
             line = {
                 "seq": event.seq,
@@ -110,6 +137,13 @@ def _print_events(args: argparse.Namespace) -> int:
             }
             sys.stdout.write(json.dumps(line) + "\n")
     return 0
+
+
+def _describe(exc: BaseException, url: str) -> str:
+    """``Type: message`` of a store error, with the URL's secrets removed."""
+    if isinstance(exc, ValueError | StoreError):
+        return _scrub(str(exc), url)  # our own messages: already actionable
+    return _scrub(f"{type(exc).__name__}: {exc}".strip(), url)
 
 
 def _scrub(text: str, url: str) -> str:

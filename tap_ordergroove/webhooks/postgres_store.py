@@ -5,6 +5,12 @@ values, then commits and releases the lock. Writers therefore commit in ``seq`` 
 processes, which is what lets the tap page with ``seq > bookmark`` without ever skipping a
 row that committed late. With group commit one transaction holds a whole batch, so the lock
 costs one round trip per batch, not per event.
+
+Durability: a commit is acknowledged only once PostgreSQL has flushed it to its WAL, unless
+``synchronous_commit`` is ``off`` for the receiver's role or database. The write connection
+checks, and if it is off, sets it back to ``on`` in every write transaction (``SET LOCAL``,
+which also holds behind a transaction-mode pooler). ``fsync=off`` is a server setting the
+receiver cannot change; it is logged as an error and shown by ``/health``.
 """
 
 from __future__ import annotations
@@ -40,6 +46,8 @@ _SELECT = (
 )
 _LAST_SEQ = f"SELECT max(seq) FROM {TABLE}"  # noqa: S608
 _EXISTS = f"SELECT to_regclass('{TABLE}')"
+_SETTINGS = "SELECT current_setting('synchronous_commit'), current_setting('fsync')"
+_SYNC_COMMIT_ON = "SET LOCAL synchronous_commit TO on"
 _CONNECT_TIMEOUT_SECONDS = 5
 
 
@@ -56,6 +64,7 @@ class PostgresEventStore(EventStore):
         self._url = url
         self._params = params
         self._write_conn: psycopg.Connection | None = None
+        self._force_sync_commit = False
         self._reader: psycopg.Connection | None = self._connect()
         # Only create what is missing, so a tap role with nothing but SELECT can open the store.
         if self._reader.execute(_EXISTS).fetchone()[0] is None:
@@ -103,6 +112,8 @@ class PostgresEventStore(EventStore):
         ]
         results: list[bool | Exception] = []
         with conn.transaction(), conn.cursor() as cur:
+            if self._force_sync_commit:
+                cur.execute(_SYNC_COMMIT_ON)
             cur.execute(_LOCK)
             cur.executemany(_INSERT, params, returning=True)
             while True:
@@ -121,7 +132,26 @@ class PostgresEventStore(EventStore):
     def _write_connection(self) -> psycopg.Connection:
         if self._write_conn is None or self._write_conn.closed:
             self._write_conn = self._connect()
+            self._check_durability(self._write_conn)
         return self._write_conn
+
+    def _check_durability(self, conn: psycopg.Connection) -> None:
+        """Make sure a commit waits for the WAL flush; say so in ``durability``."""
+        sync_commit, fsync = conn.execute(_SETTINGS).fetchone()
+        self._force_sync_commit = sync_commit == "off"
+        if self._force_sync_commit:
+            logger.warning(
+                "synchronous_commit is off for this role or database; the receiver sets it to "
+                "on in its own write transactions so that no acknowledged event can be lost"
+            )
+            sync_commit = "on (forced; the session default is off)"
+        if fsync != "on":
+            logger.error(
+                "the PostgreSQL server runs with fsync=%s: a server crash can lose events "
+                "that were already acknowledged; turn fsync on in postgresql.conf",
+                fsync,
+            )
+        self.durability = f"synchronous_commit={sync_commit}, fsync={fsync}"
 
     def _drop_write_conn(self) -> None:
         if self._write_conn is not None:

@@ -75,6 +75,21 @@ OPTIONS = (
         "answer 413 to larger bodies (checked while reading)",
     ),
     Option(
+        "--read-timeout-seconds",
+        "OG_WEBHOOK_READ_TIMEOUT_SECONDS",
+        float,
+        10.0,
+        "answer 408 if the body has not fully arrived by then (slow or lying clients)",
+    ),
+    Option(
+        "--max-concurrency",
+        "OG_WEBHOOK_MAX_CONCURRENCY",
+        int,
+        256,
+        "answer 503 (Ordergroove retries) beyond this many open connections; with the body "
+        "cap this bounds memory",
+    ),
+    Option(
         "--write-timeout-seconds",
         "OG_WEBHOOK_WRITE_TIMEOUT_SECONDS",
         float,
@@ -96,6 +111,8 @@ class ServeSettings:
     port: int
     tolerance_seconds: int
     max_body_bytes: int
+    read_timeout_seconds: float
+    max_concurrency: int
     write_timeout_seconds: float
     log_level: str
 
@@ -121,7 +138,7 @@ def resolve(args: argparse.Namespace, environ: Mapping[str, str]) -> ServeSettin
             try:
                 value = option.type(environ[option.env].strip())
             except ValueError:
-                msg = f"Environment variable {option.env} must be a {option.type.__name__}."
+                msg = f"Environment variable {option.env} must be {_TYPE_NAMES[option.type]}."
                 raise SettingsError(msg) from None
         values[name] = option.default if value is None else value
     if not values["store"]:
@@ -135,6 +152,8 @@ def resolve(args: argparse.Namespace, environ: Mapping[str, str]) -> ServeSettin
         port=int(values["port"]),
         tolerance_seconds=int(values["tolerance_seconds"]),
         max_body_bytes=int(values["max_body_bytes"]),
+        read_timeout_seconds=float(values["read_timeout_seconds"]),
+        max_concurrency=int(values["max_concurrency"]),
         write_timeout_seconds=float(values["write_timeout_seconds"]),
         log_level=str(values["log_level"]).upper(),
     )
@@ -167,14 +186,23 @@ def _load_keys(values: dict[str, Any], environ: Mapping[str, str]) -> tuple[tupl
     return keys, source
 
 
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+_TYPE_NAMES = {int: "an integer", float: "a number", str: "text"}
+
+
 def _validate(settings: ServeSettings) -> None:
-    if not 0 < settings.port < 65536:
-        raise SettingsError(f"Port must be 1-65535, got {settings.port}.")
-    if settings.tolerance_seconds < 1:
-        raise SettingsError("Tolerance must be at least 1 second.")
-    if settings.max_body_bytes < 1024:
-        raise SettingsError("Max body size must be at least 1024 bytes.")
-    if settings.write_timeout_seconds <= 0:
-        raise SettingsError("Write timeout must be positive.")
-    if settings.log_level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
-        raise SettingsError(f"Unknown log level {settings.log_level!r}.")
+    """Refuse values that would make the receiver unsafe or useless, naming the option."""
+    checks = (
+        ("--port", 0 < settings.port < 65536, "be 1-65535"),
+        ("--tolerance-seconds", settings.tolerance_seconds >= 1, "be at least 1"),
+        ("--max-body-bytes", settings.max_body_bytes >= 1024, "be at least 1024"),
+        ("--read-timeout-seconds", settings.read_timeout_seconds > 0, "be positive"),
+        ("--max-concurrency", settings.max_concurrency >= 1, "be at least 1"),
+        ("--write-timeout-seconds", settings.write_timeout_seconds > 0, "be positive"),
+        ("--log-level", settings.log_level in _LOG_LEVELS, f"be one of {', '.join(_LOG_LEVELS)}"),
+    )
+    for flag, ok, rule in checks:
+        if not ok:
+            env = next(option.env for option in OPTIONS if option.flag == flag)
+            value = getattr(settings, flag.lstrip("-").replace("-", "_"))
+            raise SettingsError(f"{flag} (env {env}) must {rule}, got {value!r}.")

@@ -1,7 +1,10 @@
 """The embedded SQLite backend: one file, WAL journal, ``synchronous=FULL``.
 
 WAL lets the tap read while the receiver writes; ``synchronous=FULL`` fsyncs the WAL on every
-commit, so an acknowledged event survives a killed process and a power cut alike.
+commit, so an acknowledged event survives a killed process and a power cut alike. (WAL's usual
+``NORMAL`` would survive a killed process but can lose the last commits in a power cut.) Both
+pragmas are read back after being set: a build or filesystem that silently ignores them is
+refused instead of trusted.
 """
 
 from __future__ import annotations
@@ -33,6 +36,12 @@ _SELECT = (
 )
 _LAST_SEQ = f"SELECT max(seq) FROM {TABLE}"  # noqa: S608
 _BUSY_TIMEOUT_MS = 5000  # another process writing the same file: wait, but less than 5 s
+_SYNCHRONOUS_NAMES = {0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}
+_DURABLE_SYNCHRONOUS = 2  # FULL or more
+
+
+class SQLiteDurabilityError(RuntimeError):
+    """SQLite refused WAL or synchronous=FULL, so commits would not be durable."""
 
 
 def sqlite_path(url: str) -> Path:
@@ -66,11 +75,17 @@ class SQLiteEventStore(EventStore):
         )
         conn.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
         mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-        if str(mode).lower() != "wal":
-            conn.close()
-            msg = f"SQLite store {self.path} cannot use WAL journaling (got {mode!r})"
-            raise RuntimeError(msg)
         conn.execute("PRAGMA synchronous = FULL")
+        level = conn.execute("PRAGMA synchronous").fetchone()[0]
+        if str(mode).lower() != "wal" or level < _DURABLE_SYNCHRONOUS:
+            conn.close()
+            msg = (
+                f"SQLite store {self.path} must run with journal_mode=wal and synchronous=FULL, "
+                f"got {mode} and {_SYNCHRONOUS_NAMES.get(level, level)}: put it on a local "
+                "filesystem, or use a PostgreSQL store"
+            )
+            raise SQLiteDurabilityError(msg)
+        self.durability = f"journal_mode=wal, synchronous={_SYNCHRONOUS_NAMES[level]}"
         return conn
 
     def _writer_conn(self) -> sqlite3.Connection:

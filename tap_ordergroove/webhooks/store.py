@@ -104,6 +104,10 @@ class EventStore(ABC):
     backend: str = ""
 
     def __init__(self, url: str, *, max_batch: int = 256) -> None:
+        # What makes a commit durable on this backend, as read back from the write connection
+        # (set when it opens). Shown by /health and logged at startup so an operator can see
+        # that an acknowledged event really is on disk.
+        self.durability = "unknown (no write yet)"
         self.masked_url = mask_url(url)
         self._secrets = url_secrets(url)
         self._max_batch = max_batch
