@@ -2,15 +2,24 @@
 
 Several client threads fire signed events as fast as they can; once a good share has been
 acknowledged the receiver gets SIGKILL (no shutdown code runs). Every event that got a 2xx
-must be in the store afterwards, on SQLite and on PostgreSQL, and a restarted receiver goes
-on appending after the last stored ``seq``.
+must be in the store afterwards, intact, on SQLite and on PostgreSQL, and a restarted receiver
+goes on appending after the last stored ``seq``.
+
+The burst catches an answer sent before the commit only when the kill lands in between, so a
+second test makes that window as wide as it likes: it holds SQLite's write lock from outside,
+so no commit can happen, and checks that no answer comes until the lock is released.
 """
 
 from __future__ import annotations
 
 import itertools
+import sqlite3
 import threading
 import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
 
 import requests
 
@@ -77,9 +86,15 @@ def check_no_acknowledged_event_lost(receiver: Receiver) -> None:
     assert len(acked) < EVENTS and errors > 0, "the kill did not land mid-burst"
 
     with running(receiver):  # restart on the same store; the burst's tail is retried
-        stored = {e.event_id for e in all_events(receiver.store_url)}
+        events = all_events(receiver.store_url)
+        stored = {e.event_id for e in events}
         lost = acked - stored
         assert not lost, f"{len(lost)} acknowledged events lost, e.g. {sorted(lost)[:5]}"
+        assert stored <= {f"burst-{i:05d}" for i in range(EVENTS)}
+        assert len(events) == len(stored)  # once each
+        for event in events:  # whole, not torn by the kill
+            assert event.payload["id"] == event.event_id
+            assert event.payload["data"]["object"]["public_id"]
         last_seq = max(e.seq for e in all_events(receiver.store_url))
         resend = sorted({f"burst-{i:05d}" for i in range(EVENTS)} - stored)[:20]
         for event_id in resend:
@@ -119,3 +134,45 @@ def test_graceful_stop_mid_burst_also_loses_nothing(tmp_path):
     assert acked <= stored
     assert "Application shutdown complete" in receiver.logs()
     assert "Finished server process" in receiver.logs()
+
+
+def test_no_answer_until_the_commit_and_none_if_killed_before_it(tmp_path):
+    """Hold the SQLite write lock from another connection: nothing can commit, so nothing may
+    be acknowledged. Release it and the waiting request gets its 200; kill the receiver while
+    a request waits and the client gets no 2xx, and the event is not there."""
+    path = tmp_path / "events.db"
+    receiver = Receiver(f"sqlite:///{path}", KEY, tmp_path / "receiver.log")
+    receiver.start()
+    try:
+        assert receiver.post_signed(event_body("warm-up"), KEY).status_code == 200
+        with ThreadPoolExecutor(1) as pool, hold_write_lock(path):
+            waiting = pool.submit(receiver.post_signed, event_body("held-1"), KEY)
+            time.sleep(1.5)
+            assert not waiting.done(), f"answered while nothing could commit: {waiting.result()}"
+        assert waiting.result(timeout=10).json() == {"status": "stored", "id": "held-1"}
+
+        with ThreadPoolExecutor(1) as pool, hold_write_lock(path):
+            doomed = pool.submit(receiver.post_signed, event_body("held-2"), KEY)
+            time.sleep(1.0)
+            receiver.kill()
+            try:
+                status = doomed.result(timeout=10).status_code
+            except requests.ConnectionError:
+                status = None
+            assert status is None, f"a request killed before its commit was answered {status}"
+    finally:
+        receiver.kill()
+    ids = [e.event_id for e in all_events(receiver.store_url)]
+    assert ids == ["warm-up", "held-1"]
+
+
+@contextmanager
+def hold_write_lock(path: Path) -> Iterator[None]:
+    """SQLite's write lock, taken by another connection until the block ends."""
+    conn = sqlite3.connect(path, isolation_level=None, timeout=10)
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    finally:
+        conn.execute("ROLLBACK")
+        conn.close()
