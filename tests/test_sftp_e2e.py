@@ -36,6 +36,7 @@ def pg_schema():
     yield schema
     with connect() as conn, conn.cursor() as cur:
         cur.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    meltano("state", "clear", "--force", state_id(schema))
 
 
 def meltano_run(server: SftpTestServer, schema: str) -> subprocess.CompletedProcess:
@@ -64,6 +65,27 @@ def meltano_run(server: SftpTestServer, schema: str) -> subprocess.CompletedProc
     assert proc.returncode == 0, proc.stderr[-5000:]
     assert server.password not in proc.stderr + proc.stdout
     return proc
+
+
+def meltano(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [MELTANO, *args],
+        cwd=ROOT,
+        env={**os.environ, "MELTANO_ENVIRONMENT": "dev"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+
+
+def state_id(schema: str) -> str:
+    return f"dev:tap-ordergroove-to-target-postgres:{schema}"
+
+
+def meltano_state(schema: str) -> dict:
+    """The bookmarks Meltano stored for this test's runs."""
+    return json.loads(meltano("state", "get", state_id(schema)).stdout)["singer_state"]["bookmarks"]
 
 
 def counts(schema: str) -> dict[str, int]:
@@ -125,19 +147,39 @@ def test_sftp_only_merchant_lands_typed_rows_in_postgres_with_deltas_upserted(tm
         assert "'Place Date'" in reason
 
         # Meltano kept the bookmarks: the last file read of each report.
-        state = subprocess.run(
-            [MELTANO, "state", "get", f"dev:tap-ordergroove-to-target-postgres:{pg_schema}"],
-            cwd=ROOT,
-            env={**os.environ, "MELTANO_ENVIRONMENT": "dev"},
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=True,
-        )
-        bookmarks = json.loads(state.stdout)["singer_state"]["bookmarks"]
+        bookmarks = meltano_state(pg_schema)
         assert bookmarks["order_report"]["last_file"] == "acmeorders__delta06032024090000.csv"
         assert bookmarks["subscription_report"]["replication_key_value"] == (
             "2024-03-06T16:00:00+00:00"
         )
+
+        # Next day: the 5 March delta turns up late, after 6 March was loaded, with A0
+        # (changed again on 6 March) and A1 (changed only on 5 March). Both changes must
+        # land, and A0 must keep its 6 March price: the late file is read, then 6 March again.
+        server.put(
+            "acmeorders__delta05032024090000.csv",
+            ORDER_HEADER + order_rows("A", 2, "55.55"),
+        )
+        server.put("acme_orders_03072024090000.csv", ORDER_HEADER + order_rows("C", 1))
+        second = meltano_run(server, pg_schema)
+        assert counts(pg_schema)["order_report"] == 51
+        assert query(
+            f'SELECT order_item_id, price::text, _sdc_source_file FROM "{pg_schema}".order_report '
+            "WHERE order_item_id IN ('A0', 'A1', 'A2', 'C0') ORDER BY 1"
+        ) == [
+            ("A0", "99.95", "acmeorders__delta06032024090000.csv"),
+            ("A1", "55.55", "acmeorders__delta05032024090000.csv"),
+            ("A2", "12.50", "acmeorders__full04032024120000.csv"),
+            ("C0", "12.50", "acme_orders_03072024090000.csv"),
+        ]
+        assert "must be read: it appeared after later files had been read" in second.stderr
+        assert sorted(meltano_state(pg_schema)["order_report"]["read_files"]) == sorted(
+            p.name for p in server.folder.glob("acme*orders*.csv")
+        )
+
+        # Nothing new: a third run loads nothing and leaves every row as it was.
+        before = query(f'SELECT max(_sdc_batched_at) FROM "{pg_schema}".order_report')
+        meltano_run(server, pg_schema)
+        assert query(f'SELECT max(_sdc_batched_at) FROM "{pg_schema}".order_report') == before
     finally:
         server.stop()
