@@ -14,10 +14,12 @@ import random
 import time
 import typing as t
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from email.utils import parsedate_to_datetime
 from functools import cached_property
 from http import HTTPStatus
 
+import msgspec
 import requests
 from singer_sdk import RESTStream
 from singer_sdk.authenticators import APIKeyAuthenticator
@@ -61,6 +63,9 @@ RETRYABLE_EXCEPTIONS = (  # what the SDK's backoff retries; anything else fails 
 MAX_RETRY_AFTER_SECONDS = 300.0
 MAX_BACKOFF_SECONDS = 60.0
 _BODY_ATTR = "_ordergroove_body"
+#: Numbers Ordergroove sends unquoted become exact decimals, never floats; msgspec also
+#: parses a page about twice as fast as the json module.
+_DECODER = msgspec.json.Decoder(float_hook=Decimal)
 #: Stream-state key: end of the last fully read backfill window of an unfinished run.
 BACKFILL_MARKER = "backfill_done_until"
 #: Stream-state key: last webhook-store ``seq`` whose deletes this stream has emitted.
@@ -72,7 +77,7 @@ def response_body(response: requests.Response) -> dict:
     body = getattr(response, _BODY_ATTR, None)
     if body is None:
         try:
-            body = response.json()
+            body = _DECODER.decode(response.content)
         except ValueError as exc:
             msg = (
                 f"Ordergroove answered {response.status_code} for {response.request.path_url} "
@@ -96,7 +101,7 @@ def api_message(response: requests.Response) -> str:
     except ValueError:
         return response.text[:300] or response.reason
     if isinstance(body, dict) and set(body) == {"detail"}:
-        return str(body["detail"])[:300]
+        return str(body["detail"])[:300].rstrip(".")
     return json.dumps(body, separators=(",", ":"))[:300]
 
 

@@ -21,6 +21,7 @@ from tap_ordergroove.errors import OrdergrooveResponseError
 from tap_ordergroove.timezones import OrdergrooveZone
 
 Converter = Callable[[Any], Any]
+_UNKNOWN: Any = object()  # marks a field the schema does not know
 
 _TRUE = frozenset({"true", "t", "1", "yes", "y"})
 _FALSE = frozenset({"false", "f", "0", "no", "n", ""})
@@ -60,6 +61,8 @@ def to_decimal(value: Any) -> Decimal | None:
 
 def to_integer(value: Any) -> int | None:
     """Integer from an int or a numeric string (codes arrive both ways)."""
+    if value.__class__ is int:  # the common case first
+        return value
     if value is None or value == "":
         return None
     if isinstance(value, bool):
@@ -210,11 +213,6 @@ def compile_fields(properties: dict, zone: OrdergrooveZone) -> list[tuple[str, C
     return [(name, build_converter(spec, zone)) for name, spec in properties.items()]
 
 
-def _text_fields(properties: dict, fields: list[tuple[str, Converter]]) -> frozenset[str]:
-    """Plain text fields: most values are already ``str`` and are copied without a call."""
-    return frozenset(name for name, convert in fields if convert is to_string)
-
-
 class RecordConverter:
     """Converts one stream's raw API objects; reports unknown fields once per run."""
 
@@ -223,29 +221,33 @@ class RecordConverter:
     ) -> None:
         self.stream = stream
         self.key_fields = key_fields
-        fields = compile_fields(schema["properties"], zone)
-        self.text = _text_fields(schema["properties"], fields)
-        self.converters = {name: convert for name, convert in fields if name not in self.text}
+        #: field -> converter, or None for plain text (most values are already ``str``
+        #: and are copied without a call).
+        self.fields: dict[str, Converter | None] = {
+            name: None if convert is to_string else convert
+            for name, convert in compile_fields(schema["properties"], zone)
+        }
         self.unknown_seen: set[str] = set()
 
     def __call__(self, raw: dict) -> dict:
         """The record as the schema describes it; unknown fields are collected, not emitted.
 
-        The hot loop of the tap: one pass over the raw record, text fields copied inline.
+        The hot loop of the tap: one pass over the raw record, one lookup per field;
+        nulls and text copied inline (every converter maps null to null).
         """
         out = {}
-        text, converters = self.text, self.converters
+        fields = self.fields
         name = ""
         try:
             for name, value in raw.items():
-                if name in text:
-                    out[name] = (
-                        value if value is None or value.__class__ is str else to_string(value)
-                    )
-                elif name in converters:
-                    out[name] = converters[name](value)
-                else:
+                convert = fields.get(name, _UNKNOWN)
+                if convert is _UNKNOWN:
                     self.unknown_seen.add(name)
+                    continue
+                if value is None or (convert is None and value.__class__ is str):
+                    out[name] = value
+                else:
+                    out[name] = to_string(value) if convert is None else convert(value)
         except ConversionError as exc:
             raise self._error(raw, name, exc) from exc
         return out
