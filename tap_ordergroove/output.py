@@ -27,7 +27,9 @@ class OrdergrooveWriter(MsgSpecWriter):
     """Thread-safe msgspec writer that batches RECORD lines between flushes."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        # Re-entrant: the SDK's SIGTERM handler writes a final STATE from the main thread,
+        # possibly while that thread is inside ``write_message`` (sequential runs).
+        self._lock = threading.RLock()
         self._pending = bytearray()
         self.records: Counter[str] = Counter()  # RECORD messages written, per stream
         atexit.register(self.flush)  # records of a crashed run still reach the target
