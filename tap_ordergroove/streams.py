@@ -147,6 +147,11 @@ class PlacementResponsesStream(OrdergrooveStream):
     schema = schemas.PLACEMENT_RESPONSES.to_dict()
 
 
+def is_upcoming(order: dict) -> bool:
+    """Status 1 (UNSENT), whether the API sends the code as ``1`` or ``"1"``."""
+    return str(order.get("status")) == "1"
+
+
 class UpcomingOrdersStream(OrdergrooveStream):
     """Every order still upcoming (status 1), re-read in full each run: webhook-free deletes.
 
@@ -164,7 +169,7 @@ class UpcomingOrdersStream(OrdergrooveStream):
 
     def post_process(self, row: dict, context: Context | None = None) -> dict | None:
         """Only status-1 orders belong to the set."""
-        return super().post_process(row, context) if str(row.get("status")) == "1" else None
+        return super().post_process(row, context) if is_upcoming(row) else None
 
 
 class UpcomingItemsStream(OrdergrooveStream):
@@ -184,7 +189,7 @@ class UpcomingItemsStream(OrdergrooveStream):
         """Scan upcoming orders, then all items, keeping the items of upcoming orders."""
         orders = UpcomingOrdersStream(tap=self._tap)
         orders.requests_session = self.requests_session
-        self.upcoming = {o["public_id"] for o in orders.request_records(None) if o["status"] == 1}
+        self.upcoming = {o["public_id"] for o in orders.request_records(None) if is_upcoming(o)}
         yield from super().get_records(context)
 
     def post_process(self, row: dict, context: Context | None = None) -> dict | None:
