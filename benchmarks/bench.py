@@ -34,6 +34,7 @@ KEY = "bench-key"
 CPU_STREAMS = ["orders", "items", "subscriptions"]
 REST_STREAMS = [stream.name for stream in STREAM_TYPES]
 PATHS = {"orders": "/orders/", "items": "/items/", "subscriptions": "/subscriptions/"}
+REPEAT = 3  # CPU figures: the fastest of three runs
 
 
 class Fake:
@@ -90,8 +91,14 @@ def catalog(config: Path, streams: list[str] | None, directory: Path) -> Path:
     return path
 
 
-def measured(args: list[str]) -> dict:
-    """Run a child; return wall seconds, CPU seconds and its own peak RSS (MiB)."""
+def measured(args: list[str], repeat: int = 1) -> dict:
+    """Run a child; return wall seconds, CPU seconds and its own peak RSS (MiB).
+
+    With ``repeat`` > 1 the child runs that many times and the fastest run is kept:
+    on a shared machine the minimum is the figure least disturbed by other load.
+    """
+    if repeat > 1:
+        return min((measured(args) for _ in range(repeat)), key=lambda m: m["cpu"])
     probe = (
         "import resource,subprocess,sys,json;"
         "p=subprocess.run(sys.argv[1:],stdout=subprocess.DEVNULL,stderr=subprocess.DEVNULL);"
@@ -132,20 +139,37 @@ def cpu_section(customers: int, directory: Path) -> None:
     fake = Fake(customers)
     try:
         records = sum(fake.count(s) for s in CPU_STREAMS)
-        bare = measured(
-            [PY, "benchmarks/bare_loop.py", fake.url, KEY, *[PATHS[s] for s in CPU_STREAMS]]
-        )
-        tap = measured(tap_args(fake, directory, CPU_STREAMS, max_concurrent_streams=1))
+        paths = [PATHS[s] for s in CPU_STREAMS]
+        bare = measured([PY, "benchmarks/bare_loop.py", fake.url, KEY, *paths], REPEAT)
+        bare_start = measured([PY, "benchmarks/bare_loop.py", fake.url, KEY], REPEAT)
+        tap_run = tap_args(fake, directory, CPU_STREAMS, max_concurrent_streams=1)
+        tap = measured(tap_run, REPEAT)
+        tap_start = measured(tap_args(fake, directory, [], max_concurrent_streams=1), REPEAT)
     finally:
         fake.stop()
-    print(f"\n1. CPU per record ({records:,} records of {', '.join(CPU_STREAMS)}, no latency)")
-    print(f"   {'':10}{'records/s':>12}{'CPU-s/100k':>12}{'wall s':>9}")
-    for name, m in (("bare loop", bare), ("tap", tap)):
+    print(
+        f"\n1. CPU per record ({records:,} records of {', '.join(CPU_STREAMS)}, no latency, "
+        f"fastest of {REPEAT} runs)"
+    )
+    print(
+        f"   {'':10}{'records/s':>12}{'CPU-s/100k':>12}{'startup CPU-s':>15}"
+        f"{'net CPU-s/100k':>16}{'wall s':>8}"
+    )
+    net = {}
+    for name, m, start in (("bare loop", bare, bare_start), ("tap", tap, tap_start)):
+        net[name] = (m["cpu"] - start["cpu"]) / records * 1e5
         print(
             f"   {name:10}{records / m['wall']:>12,.0f}{m['cpu'] / records * 1e5:>12.2f}"
-            f"{m['wall']:>9.1f}"
+            f"{start['cpu']:>15.2f}{net[name]:>16.2f}{m['wall']:>8.1f}"
         )
-    print(f"   tap / bare CPU per record: {tap['cpu'] / bare['cpu']:.2f}x")
+    print(
+        f"   tap / bare CPU per record: {tap['cpu'] / bare['cpu']:.2f}x with startup, "
+        f"{net['tap'] / net['bare loop']:.2f}x net of startup"
+    )
+    print(
+        "   (the tap paces itself at 6,000 requests/min, i.e. at most 10,000 records/s of "
+        "100-record pages; the bare loop is not paced)"
+    )
 
 
 def latency_section(customers: int, latency_ms: int, directory: Path) -> None:
