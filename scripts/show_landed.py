@@ -27,7 +27,10 @@ def main(db_path: str, api_url: str) -> int:
         same = rows == len(source) and rows > 0
         ok &= same
         print(f"{stream.name:<26}{rows:>16}{len(source):>16}{'' if same else '  MISMATCH'}")
-    print("\nThree upcoming orders (status 1), money exact, timestamps in UTC:")
+    print(
+        "\nThree upcoming orders (status 1), timestamps in UTC. Money is DOUBLE here: "
+        "target-duckdb has no decimal type (PostgreSQL keeps it numeric, exact):"
+    )
     query = (
         "SELECT public_id, status, total, place, updated FROM ordergroove.orders "
         "WHERE status = 1 ORDER BY place LIMIT 3"
