@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import threading
+import traceback
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
@@ -149,6 +150,25 @@ def test_mask_url_hides_passwords_only():
         "postgresql://db/og?password=***&sslmode=require"
     )
     assert mask_url("sqlite:///var/lib/og/events.db") == "sqlite:///var/lib/og/events.db"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://og:S3cret%zzPw@127.0.0.1:5432/og",  # libpq quotes the bad token
+        "postgresql://og:S3cretPw@127.0.0.1:abc/og",
+        "postgresql://og@127.0.0.1:1/og?password=S3cretPw",  # nothing listens on port 1
+    ],
+)
+def test_postgres_open_errors_never_carry_the_password(url):
+    """The tap opens stores too and logs what they raise: the message, and the whole
+    traceback, must be free of the password, and still say which store failed."""
+    with pytest.raises(StoreError) as info:
+        open_store(url)
+    assert str(info.value).startswith(f"cannot open the store {mask_url(url)}: ")
+    rendered = "".join(traceback.format_exception(info.value))
+    assert "S3cret" not in rendered
+    assert info.value.__cause__ is None and info.value.__context__ is None
 
 
 def test_store_is_idempotent_under_concurrent_writers(tmp_path):

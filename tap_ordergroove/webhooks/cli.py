@@ -102,7 +102,7 @@ def _open_checked(url: str) -> EventStore | None:
     try:
         store = open_store(url)
     except Exception as exc:  # noqa: BLE001 - driver errors (psycopg, sqlite3) vary; exit cleanly
-        logger.error("cannot open the store %s: %s", mask_url(url), _describe(exc, url))
+        _log_open_error(exc, url)
         return None
     try:
         store.ping().result(timeout=_STARTUP_PING_SECONDS)
@@ -123,7 +123,7 @@ def _print_events(args: argparse.Namespace) -> int:
     try:
         store = open_store(url)
     except Exception as exc:  # noqa: BLE001 - as in serve: one clean line, no traceback
-        logger.error("cannot open the store %s: %s", mask_url(url), _describe(exc, url))
+        _log_open_error(exc, url)
         return 1
     with store:
         for event in store.read_since(args.after, args.limit):
@@ -144,6 +144,13 @@ def _describe(exc: BaseException, url: str) -> str:
     if isinstance(exc, ValueError | StoreError):
         return _scrub(str(exc), url)  # our own messages: already actionable
     return _scrub(f"{type(exc).__name__}: {exc}".strip(), url)
+
+
+def _log_open_error(exc: BaseException, url: str) -> None:
+    if isinstance(exc, StoreError):  # its message already names the (masked) store
+        logger.error("%s", _scrub(str(exc), url))
+    else:
+        logger.error("cannot open the store %s: %s", mask_url(url), _describe(exc, url))
 
 
 def _scrub(text: str, url: str) -> str:

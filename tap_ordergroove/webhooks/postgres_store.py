@@ -21,7 +21,14 @@ from typing import Any
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
-from tap_ordergroove.webhooks.store import TABLE, EventStore, NewEvent, StoredEvent, as_utc
+from tap_ordergroove.webhooks.store import (
+    TABLE,
+    EventStore,
+    NewEvent,
+    StoredEvent,
+    StoreError,
+    as_utc,
+)
 
 logger = logging.getLogger("tap_ordergroove.webhooks.store")
 
@@ -58,19 +65,38 @@ class PostgresEventStore(EventStore):
 
     def __init__(self, url: str) -> None:
         super().__init__(url)
-        params: dict[str, Any] = {"application_name": "tap-ordergroove-webhooks"}
-        if "connect_timeout" not in conninfo_to_dict(url):
-            params["connect_timeout"] = _CONNECT_TIMEOUT_SECONDS
         self._url = url
-        self._params = params
+        self._params: dict[str, Any] = {"application_name": "tap-ordergroove-webhooks"}
         self._write_conn: psycopg.Connection | None = None
         self._force_sync_commit = False
-        self._reader: psycopg.Connection | None = self._connect()
+        self._reader: psycopg.Connection | None = None
+        failure: StoreError | None = None
+        try:
+            self._open()
+        except psycopg.Error as exc:
+            failure = self._open_error(exc)
+        if failure is not None:
+            raise failure  # raised outside the except block: no chained driver error
+
+    def _open(self) -> None:
+        if "connect_timeout" not in conninfo_to_dict(self._url):
+            self._params["connect_timeout"] = _CONNECT_TIMEOUT_SECONDS
+        self._reader = self._connect()
         # Only create what is missing, so a tap role with nothing but SELECT can open the store.
         if self._reader.execute(_EXISTS).fetchone()[0] is None:
             with self._reader.transaction():
                 self._reader.execute(_LOCK)  # concurrent first opens must not race on CREATE
                 self._reader.execute(_SCHEMA)
+
+    def _open_error(self, exc: psycopg.Error) -> StoreError:
+        """libpq quotes parts of a malformed URL, password included: never pass that on.
+
+        The tap opens stores too, and whatever it raises ends up in its log.
+        """
+        if self._reader is not None:
+            self._reader.close()
+        detail = self.redact(f"{type(exc).__name__}: {exc}".strip())
+        return StoreError(f"cannot open the store {self.masked_url}: {detail}")
 
     def _connect(self) -> psycopg.Connection:
         return psycopg.connect(self._url, autocommit=True, **self._params)
