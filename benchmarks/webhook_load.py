@@ -5,9 +5,9 @@ and on PostgreSQL (a throw-away schema), fires signed events from K client threa
 loopback for a bounded time, checks that every acknowledged event is in the store, and prints
 events/s and p50/p99 latency per store and client count.
 
-    python benchmarks/webhook_load.py                     # 1 and 16 clients, 10 s each
-    python benchmarks/webhook_load.py --clients 32 --seconds 20 --stores sqlite
-    PGHOST=db PGUSER=og python benchmarks/webhook_load.py --stores postgresql
+    .venv/bin/python benchmarks/webhook_load.py                 # 1 and 16 clients, 10 s each
+    .venv/bin/python benchmarks/webhook_load.py --clients 32 --seconds 20 --stores sqlite
+    PGHOST=db PGUSER=og .venv/bin/python benchmarks/webhook_load.py --stores postgresql
 
 Clients and server share the machine, so on a small box the numbers are a floor for the
 server alone. Results and the machine they came from go in benchmarks/WEBHOOKS.md.
@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import math
 import os
 import platform
 import statistics
@@ -26,6 +27,7 @@ import tempfile
 import threading
 import time
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -105,9 +107,14 @@ def load(receiver: Receiver, clients: int, seconds: float) -> dict:
                 "Ordergroove-Signature": sign(body, [KEY], int(time.time())),
             }
             started = time.perf_counter()
-            conn.request("POST", WEBHOOK_PATH, body=body, headers=headers)
-            response = conn.getresponse()
-            response.read()
+            try:
+                conn.request("POST", WEBHOOK_PATH, body=body, headers=headers)
+                response = conn.getresponse()
+                response.read()
+            except (OSError, http.client.HTTPException):
+                failed += 1  # counted, and the client goes on with a fresh connection
+                conn.close()
+                continue
             elapsed = time.perf_counter() - started
             if response.status == 200:
                 mine.append(elapsed)
@@ -139,10 +146,15 @@ def load(receiver: Receiver, clients: int, seconds: float) -> dict:
         "lost": lost,
         "events_per_s": len(acked) / duration,
         "p50_ms": statistics.median(latencies) * 1000,
-        "p99_ms": latencies[max(0, int(len(latencies) * 0.99) - 1)] * 1000,
+        "p99_ms": percentile(latencies, 99) * 1000,
         "max_ms": latencies[-1] * 1000,
         "server_cpu_ms_per_event": server_cpu * 1000 / max(1, len(acked)),
     }
+
+
+def percentile(ordered: list[float], pct: float) -> float:
+    """Nearest-rank percentile of an ascending list: at least pct% of values are <= it."""
+    return ordered[max(0, math.ceil(len(ordered) * pct / 100) - 1)]
 
 
 def run_store(name: str, store_url: str, log: Path, args: argparse.Namespace) -> list[dict]:
@@ -157,7 +169,8 @@ def run_store(name: str, store_url: str, log: Path, args: argparse.Namespace) ->
                 f"p50 {result['p50_ms']:6.1f} ms  p99 {result['p99_ms']:6.1f} ms  "
                 f"max {result['max_ms']:6.1f} ms  server CPU "
                 f"{result['server_cpu_ms_per_event']:.2f} ms/event  acked {result['acked']}  "
-                f"errors {result['errors']}  lost {result['lost']}",
+                f"errors {result['errors']}  lost {result['lost']}  "
+                f"load average {os.getloadavg()[0]:.2f}",
                 flush=True,
             )
     return results
@@ -170,7 +183,8 @@ def main() -> None:
     parser.add_argument("--stores", nargs="+", default=["sqlite", "postgresql"])
     args = parser.parse_args()
     print(
-        f"{platform.node()}: {os.cpu_count()} CPUs, {platform.processor() or platform.machine()}, "
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.node()}: {os.cpu_count()} CPUs, "
+        f"{platform.processor() or platform.machine()}, "
         f"Python {platform.python_version()}, {args.seconds:.0f} s per run, "
         f"load average before start {os.getloadavg()[0]:.2f}",
         flush=True,
