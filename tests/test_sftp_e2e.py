@@ -99,7 +99,11 @@ def test_sftp_only_merchant_lands_typed_rows_in_postgres_with_deltas_upserted(tm
         server.put("acmeorders__full04032024120000.csv", ORDER_HEADER + order_rows("A", 40))
         server.put(
             "acme_orders_03052024090000.csv",
-            ORDER_HEADER + order_rows("B", 10) + "B99,O1,SUCCESS,02/30/2024,S,1,1.00,C1,S1,,\n",
+            ORDER_HEADER
+            + order_rows("B", 10)
+            + "B99,O1,SUCCESS,02/30/2024,S,1,1.00,C1,S1,,\n"  # no 30 February
+            + "B98,O1,SUCCESS,03/05/2024,S,99999999999999999999,1.00,C1,S1,,\n"  # > bigint
+            + "B97,O1,SUCCESS,03/05/2024,S,1,1e400,C1,S1,,\n",  # fits numeric
         )
         server.put(
             "acmeorders__delta06032024090000.csv", ORDER_HEADER + order_rows("A", 1, "99.95")
@@ -112,9 +116,9 @@ def test_sftp_only_merchant_lands_typed_rows_in_postgres_with_deltas_upserted(tm
         meltano_run(server, pg_schema)
 
         assert counts(pg_schema) == {
-            "order_report": 50,
+            "order_report": 51,
             "subscription_report": 2,
-            "sftp_rejected_rows": 1,
+            "sftp_rejected_rows": 2,
         }
         types = dict(
             query(
@@ -143,8 +147,13 @@ def test_sftp_only_merchant_lands_typed_rows_in_postgres_with_deltas_upserted(tm
             f'SELECT subscription_status, cancel_date FROM "{pg_schema}".subscription_report '
             "ORDER BY subscription_id"
         ) == [("active", None), ("cancelled", date(2024, 3, 5))]
-        ((reason,),) = query(f'SELECT reason FROM "{pg_schema}".sftp_rejected_rows')
-        assert "'Place Date'" in reason
+        reasons = dict(query(f'SELECT source_line, reason FROM "{pg_schema}".sftp_rejected_rows'))
+        assert sorted(reasons) == [12, 13]
+        assert "'Place Date'" in reasons[12] and "64-bit" in reasons[13]
+        # Exact, however large: not a float, not Infinity.
+        assert query(
+            f"SELECT price = 1e400 FROM \"{pg_schema}\".order_report WHERE order_item_id = 'B97'"
+        ) == [(True,)]
 
         # Meltano kept the bookmarks: the last file read of each report.
         bookmarks = meltano_state(pg_schema)
@@ -162,7 +171,7 @@ def test_sftp_only_merchant_lands_typed_rows_in_postgres_with_deltas_upserted(tm
         )
         server.put("acme_orders_03072024090000.csv", ORDER_HEADER + order_rows("C", 1))
         second = meltano_run(server, pg_schema)
-        assert counts(pg_schema)["order_report"] == 51
+        assert counts(pg_schema)["order_report"] == 52
         assert query(
             f'SELECT order_item_id, price::text, _sdc_source_file FROM "{pg_schema}".order_report '
             "WHERE order_item_id IN ('A0', 'A1', 'A2', 'C0') ORDER BY 1"

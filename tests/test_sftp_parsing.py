@@ -398,3 +398,40 @@ def test_mistyped_settings_are_named_and_secrets_are_taken_as_text_never_shown()
         {"sftp_host": "h", "sftp_username": "u", "sftp_password": 987654321, "sftp_port": "2222"}
     )
     assert settings.password == "987654321" and settings.port == 2222
+
+
+def test_numbers_a_warehouse_column_cannot_hold_are_rejected_not_sent_to_the_target():
+    # Sent on, these would fail target-postgres' insert (bigint / numeric overflow) and
+    # stop the whole run; as rejections, the good rows around them still load.
+    _, items = read(
+        ORDER_REPORT,
+        "Order Item ID,Quantity,Price\n"
+        "I1,9223372036854775807,1e400\n"  # 2 the largest bigint; numeric holds 1e400
+        "I2,9223372036854775808,1\n"  # 3 one past bigint
+        "I3,1e20,1\n"  # 4 an integer, but 21 digits
+        "I4,1,1e-20000\n"  # 5 more than 16383 digits after the point
+        "I5,1,0E-20000\n"  # 6 zero, written with as many
+        "I6,1,1e131072\n",  # 7 more than 131072 digits before the point
+    )
+    good = [i for i in items if isinstance(i, dict)]
+    bad = {r.line: r.reason for r in items if isinstance(r, Rejection)}
+    assert [(g["order_item_id"], g["quantity"]) for g in good] == [("I1", 2**63 - 1)]
+    assert sorted(bad) == [3, 4, 5, 6, 7]
+    assert "'Quantity'" in bad[3] and "64-bit" in bad[3]
+    assert "'Price'" in bad[5] and "too many digits" in bad[5]
+
+
+def test_twelve_hour_timestamps_from_a_spreadsheet_are_read():
+    _, items = read(
+        ORDER_REPORT,
+        "Order Item ID,Created,Updated,Cancelled\n"
+        "I1,03/05/2024 12:30 AM,03/05/2024 1:05:09 pm,03/05/2024 12:00 PM\n"
+        "I2,03/05/2024 13:00 PM,,\n",
+    )
+    first, second = items
+    assert (first["created"], first["updated"], first["cancelled"]) == (
+        "2024-03-05T06:30:00+00:00",
+        "2024-03-05T19:05:09+00:00",
+        "2024-03-05T18:00:00+00:00",
+    )
+    assert isinstance(second, Rejection) and "'Created'" in second.reason

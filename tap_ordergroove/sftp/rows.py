@@ -8,7 +8,9 @@ raw text even when a quoted field spans several lines.
 
 A row is rejected, never dropped and never fatal, when it has the wrong number
 of columns, breaks CSV quoting, is not UTF-8, lacks its key, or holds a value
-that does not fit its column's type. A file whose header is unusable (no key
+that does not fit its column's type, including numbers the warehouse cannot
+hold (a 64-bit integer, a Postgres ``numeric``): such a row must be set aside
+here, or the target's insert fails and stops the whole run. A file whose header is unusable (no key
 column, duplicate columns) is an error for the whole file instead: every row
 would be rejected for the same reason.
 """
@@ -19,6 +21,7 @@ import csv
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
@@ -43,6 +46,11 @@ Converter = Callable[[str], Any]
 
 #: Longest raw text kept for a rejected row (an unclosed quote can swallow many lines).
 MAX_RAW_CHARS = 32_768
+#: Integer columns land in 64-bit columns (``bigint``).
+INTEGER_RANGE = range(-(2**63), 2**63)
+#: Postgres ``numeric`` holds up to 131072 digits before the point and 16383 after it.
+DECIMAL_MAX_ADJUSTED = 131_071
+DECIMAL_MIN_EXPONENT = -16_383
 
 
 @dataclass(frozen=True)
@@ -73,20 +81,56 @@ def parse_date(text: str) -> str:
 
 
 def parse_local_timestamp(text: str) -> datetime:
-    """``MM/DD/YYYY HH:MM[:SS]`` or ``YYYY-MM-DD HH:MM:SS`` -> naive local datetime."""
+    """``MM/DD/YYYY HH:MM[:SS][ AM|PM]`` or ``YYYY-MM-DD HH:MM:SS`` -> naive local datetime.
+
+    The 12-hour form is what spreadsheets write when an export was opened and saved.
+    """
     value = text.strip()
     try:
         if "/" in value:
             day_part, _, time_part = value.partition(" ")
             iso_day = parse_date(day_part)
-            clock = time_part.strip() or "00:00:00"
-            return datetime.fromisoformat(f"{iso_day} {clock}")
+            return datetime.fromisoformat(f"{iso_day} {_clock(time_part)}")
         parsed = datetime.fromisoformat(value)
     except (ValueError, ConversionError) as exc:
         raise ConversionError(f"expected a timestamp MM/DD/YYYY HH:MM:SS, got {text!r}") from exc
     if parsed.tzinfo is not None:
         raise ConversionError(f"expected a local timestamp without offset, got {text!r}")
     return parsed
+
+
+def _clock(text: str) -> str:
+    """``HH:MM[:SS]``, also with ``AM``/``PM``, as a 24-hour ``HH:MM[:SS]``."""
+    clock = text.strip().upper()
+    if not clock:
+        return "00:00:00"
+    if clock[-2:] not in ("AM", "PM"):
+        return clock
+    hours, sep, rest = clock[:-2].strip().partition(":")
+    hour = int(hours)
+    if not sep or not 1 <= hour <= 12:
+        raise ValueError("12-hour clock out of range")
+    hour = hour % 12 + (12 if clock.endswith("PM") else 0)
+    return f"{hour:02d}:{rest}"
+
+
+def to_bounded_integer(text: str) -> int | None:
+    """An integer that fits a 64-bit column."""
+    number = to_integer(text)
+    if number is not None and number not in INTEGER_RANGE:
+        raise ConversionError(f"integer {text!r} does not fit a 64-bit column")
+    return number
+
+
+def to_bounded_decimal(text: str) -> Decimal | None:
+    """An exact decimal that fits a Postgres ``numeric``."""
+    number = to_decimal(text.strip())
+    if number is not None and (
+        number.adjusted() > DECIMAL_MAX_ADJUSTED
+        or number.as_tuple().exponent < DECIMAL_MIN_EXPONENT  # type: ignore[operator]
+    ):
+        raise ConversionError(f"decimal {text!r} has too many digits for a numeric column")
+    return number
 
 
 def _timestamp_converter(zone: OrdergrooveZone) -> Converter:
@@ -104,9 +148,9 @@ def converter_for(kind: str, zone: OrdergrooveZone) -> Converter:
     if kind == DATETIME:
         return _timestamp_converter(zone)
     if kind == DECIMAL:
-        return lambda text: to_decimal(text.strip())
+        return to_bounded_decimal
     if kind == INTEGER:
-        return to_integer
+        return to_bounded_integer
     if kind == BOOLEAN:
         return to_boolean
     return str
