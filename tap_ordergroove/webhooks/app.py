@@ -198,6 +198,7 @@ class _NonStandardJSON(Exception):
 
 
 def _refuse_constant(name: str) -> Any:
+    """``json.loads`` hook for NaN/Infinity: refuse them rather than store what others reject."""
     raise _NonStandardJSON(f"body is not standard JSON ({name} is not a JSON value)")
 
 

@@ -53,6 +53,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _serve(settings: ServeSettings) -> int:
+    """``serve``: check the store, then run uvicorn until SIGTERM/SIGINT; exit 1 if no store."""
     # Imported here so `events` (and the tap, via store.py) never need the server stack.
     import uvicorn
 
@@ -114,6 +115,7 @@ def _open_checked(url: str) -> EventStore | None:
 
 
 def _print_events(args: argparse.Namespace) -> int:
+    """``events``: a quick look at the store without a database client; exit 1 if unreachable."""
     url = args.store or os.environ.get("OG_WEBHOOK_STORE")
     if not url:
         raise SettingsError("Set the store with --store or OG_WEBHOOK_STORE.")
@@ -147,6 +149,7 @@ def _describe(exc: BaseException, url: str) -> str:
 
 
 def _log_open_error(exc: BaseException, url: str) -> None:
+    """One error line (no traceback: it could quote the URL) saying which store failed."""
     if isinstance(exc, StoreError):  # its message already names the (masked) store
         logger.error("%s", _scrub(str(exc), url))
     else:

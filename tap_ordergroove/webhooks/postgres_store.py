@@ -79,6 +79,7 @@ class PostgresEventStore(EventStore):
             raise failure  # raised outside the except block: no chained driver error
 
     def _open(self) -> None:
+        """Connect for reading and create the table if it is missing."""
         if "connect_timeout" not in conninfo_to_dict(self._url):
             self._params["connect_timeout"] = _CONNECT_TIMEOUT_SECONDS
         self._reader = self._connect()

@@ -167,6 +167,7 @@ def split_keys(text: str) -> tuple[str, ...]:
 
 
 def _load_keys(values: dict[str, Any], environ: Mapping[str, str]) -> tuple[tuple[str, ...], str]:
+    """The keys and a loggable description of where they came from (never the keys)."""
     key_file = values["verification_key_file"]
     if key_file:
         path = Path(str(key_file))
