@@ -6,6 +6,7 @@ tap's peak RSS (from ``wait4``), rows, and throughput. Streaming means the two
 peaks should be about the same, whatever the file size.
 
 Usage: .venv/bin/python benchmarks/sftp_memory.py [--small-mb 1] [--large-mb 200]
+(``--large-mb 1000`` for the issue's 1 GB export; measured figures in benchmarks/SFTP.md).
 """
 
 from __future__ import annotations
