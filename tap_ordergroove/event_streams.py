@@ -11,7 +11,13 @@ import typing as t
 from singer_sdk import Stream
 from singer_sdk import typing as th
 
-from tap_ordergroove.events import deletions, event_time, read_events
+from tap_ordergroove.events import (
+    deletions,
+    event_object,
+    event_snapshot,
+    event_time,
+    read_events,
+)
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterable
@@ -58,9 +64,9 @@ class WebhookEventsStream(StoreStream):
                 "event_type": event.event_type,
                 "created": event_time(event),
                 "received_at": event.received_at.isoformat(),
-                "object": (payload.get("data") or {}).get("object"),
+                "object": event_object(event) or None,
                 "context": context_value if isinstance(context_value, dict) else None,
-                "snapshot": payload.get("snapshot"),
+                "snapshot": event_snapshot(event),
             }
 
 

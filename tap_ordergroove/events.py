@@ -75,21 +75,43 @@ def deletions(event: StoredEvent) -> list[Deletion]:
     if kind is None:
         return []
     object_type, snapshot_key = kind
-    data_object = (event.payload.get("data") or {}).get("object") or {}
-    public_id = data_object.get("public_id")
-    if not public_id:
+    public_id = event_object(event).get("public_id")
+    if not public_id or not isinstance(public_id, str):
         return []
-    snapshot = event.payload.get("snapshot") or {}
+    snapshot = event_snapshot(event)
     when = event_time(event)
     found = next(
-        (o for o in snapshot.get(snapshot_key) or [] if o.get("public_id") == public_id), None
+        (o for o in _objects(snapshot, snapshot_key) if o.get("public_id") == public_id), None
     )
     result = [Deletion(object_type, public_id, when, event.event_id, event.seq, found)]
     if event.event_type == "order.delete":
         # Deleting an order deletes its items; only a snapshot says which they were.
         result += [
             Deletion("items", item["public_id"], when, event.event_id, event.seq, item)
-            for item in snapshot.get("items") or []
-            if item.get("order") == public_id and item.get("public_id")
+            for item in _objects(snapshot, "items")
+            if item.get("order") == public_id and isinstance(item.get("public_id"), str)
         ]
     return result
+
+
+def event_object(event: StoredEvent) -> dict:
+    """``data.object``; {} when the event does not carry an object there.
+
+    The receiver stores any signed JSON with an id and a type, so one odd event must
+    not stop every later sync at the same ``seq``: odd shapes read as "no object".
+    """
+    data = event.payload.get("data")
+    found = data.get("object") if isinstance(data, dict) else None
+    return found if isinstance(found, dict) else {}
+
+
+def event_snapshot(event: StoredEvent) -> dict | None:
+    """The route's ``snapshot`` object, or None when absent or not an object."""
+    snapshot = event.payload.get("snapshot")
+    return snapshot if isinstance(snapshot, dict) else None
+
+
+def _objects(snapshot: dict | None, key: str) -> list[dict]:
+    """The objects of one snapshot list (``orders``, ``items``), skipping non-objects."""
+    listed = (snapshot or {}).get(key)
+    return [o for o in listed if isinstance(o, dict)] if isinstance(listed, list) else []

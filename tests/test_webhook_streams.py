@@ -1,0 +1,63 @@
+"""The tap's webhook streams read whatever the receiver accepted, odd shapes included.
+
+The receiver stores any signed JSON with an id and a type. An event whose ``data`` or
+``snapshot`` is not an object must not stop the sync (every later run would stop at the
+same event); the well-formed deletes around it must still land.
+"""
+
+from __future__ import annotations
+
+import json
+
+from fake_ordergroove.webhook_sender import WebhookSender
+from tests.conftest import tap_config
+from tests.singer_run import run_tap
+from tests.test_webhooks_support import Receiver
+
+KEY = "whsec-streams-0123456789"
+ODD_EVENTS = [
+    {"id": "odd-1", "type": "order.delete", "created": 1700000000, "data": "not an object"},
+    {"id": "odd-2", "type": "order.delete", "data": {"object": "P0"}, "snapshot": [1, 2]},
+    {"id": "odd-3", "type": "item.remove", "data": {"object": {"public_id": 7}}},
+    {
+        "id": "odd-4",
+        "type": "order.delete",
+        "data": {"object": {"public_id": "P1"}},
+        "snapshot": {"orders": "nope", "items": [None, 5, {"public_id": "I1", "order": "P1"}]},
+    },
+]
+
+
+def test_odd_events_are_read_not_fatal_and_good_deletes_still_land(shared_fake, tmp_path):
+    receiver = Receiver(f"sqlite:///{tmp_path}/events.db", KEY, tmp_path / "receiver.log").start()
+    try:
+        sender = WebhookSender(receiver.webhook_url, KEY)
+        for event in ODD_EVENTS:
+            reply = sender.post_raw(json.dumps(event).encode())
+            assert reply.status_code == 200, reply.text
+        order = next(o for o in shared_fake.dataset.records("orders") if o["status"] == 1)
+        good = sender.send(
+            "order.delete", {"public_id": order["public_id"]}, {"orders": [order]}, "good-1"
+        )
+        assert good.status_code == 200
+    finally:
+        receiver.stop()
+
+    config = tap_config(shared_fake, webhook_store_url=receiver.store_url)
+    run = run_tap(tmp_path / "tap", config, streams=["webhook_events", "deleted_records", "orders"])
+
+    events = {e["event_id"]: e for e in run.records["webhook_events"]}
+    assert set(events) == {"odd-1", "odd-2", "odd-3", "odd-4", "good-1"}
+    assert events["odd-1"]["object"] is None
+    assert events["odd-2"]["object"] is None and events["odd-2"]["snapshot"] is None
+    deleted = {
+        (d["object_type"], d["public_id"], d["has_snapshot"])
+        for d in run.records["deleted_records"]
+    }
+    assert deleted == {
+        ("orders", "P1", False),
+        ("items", "I1", True),
+        ("orders", order["public_id"], True),
+    }
+    tombstones = [o for o in run.records["orders"] if o.get("_sdc_deleted_at")]
+    assert [o["public_id"] for o in tombstones] == [order["public_id"]]
