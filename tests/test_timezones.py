@@ -82,7 +82,8 @@ def naive_values(zone: OrdergrooveZone, year: int):
 def test_cached_hour_offsets_agree_with_the_exact_conversion(name):
     """The fast path must equal zoneinfo's answer for every value, DST hours included.
 
-    Lord Howe moves by 30 minutes, Havana changes at midnight, Kolkata has no DST and a half-hour offset.
+    Lord Howe moves by 30 minutes, Havana changes at midnight, Kolkata has no DST and a
+    half-hour offset.
     """
     zone = OrdergrooveZone(name)
     checked = 0
