@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -191,30 +192,53 @@ def test_names_outside_the_forms_are_sorted_out_not_read():
     listing = files.classify(
         [
             remote("README.txt"),
-            remote("acme_orders_2024.csv"),
             remote("acme_customers_03052024103000.csv"),
             remote(".acme_orders_03052024103000.csv"),
             remote("acme_orders_03052024103000.csv.part"),
             remote("other_orders_03052024103000.csv"),
+            remote("other_orders_2024-03-05.csv"),  # another merchant's, whatever its form
             remote("acme_orders_03052024103000.csv"),
             files.RemoteFile("archive", 0, 0.0, is_file=False),
         ],
         zone=ZONE,
         merchant="ACME",
     )
-    assert listing.unrecognised == ["README.txt", "acme_orders_2024.csv"]
+    assert listing.unrecognised == ["README.txt"]
     assert listing.other_reports == ["acme_customers_03052024103000.csv"]
     assert listing.uploading == [
         ".acme_orders_03052024103000.csv",
         "acme_orders_03052024103000.csv.part",
     ]
-    assert listing.other_merchants == ["other_orders_03052024103000.csv"]
+    assert listing.other_merchants == [
+        "other_orders_03052024103000.csv",
+        "other_orders_2024-03-05.csv",
+    ]
     assert [f.name for f in listing.files("order_report")] == ["acme_orders_03052024103000.csv"]
+    assert listing.invalid == {}
+
+
+@pytest.mark.parametrize(
+    ("name", "stream"),
+    [
+        ("acme_orders_2024-03-05.csv", "order_report"),  # a date in another shape
+        ("acme_orders_0305202410300.csv", "order_report"),  # 13 digits
+        ("acmeSubscriptions__weekly05032024103000.CSV", "subscription_report"),
+        ("acme_orders.csv", "order_report"),
+    ],
+)
+def test_a_csv_naming_a_report_in_neither_form_stops_that_report(name, stream):
+    # Skipping it like an unrelated file would silently stop loading the report if
+    # Ordergroove changed its naming.
+    listing = files.classify([remote(name), remote("notes.csv")], zone=ZONE)
+    (message,) = listing.invalid[stream]
+    assert f"{name!r} looks like an Ordergroove {stream} export" in message
+    assert "`sftp_file_pattern`" in message
+    assert listing.unrecognised == ["notes.csv"]
+    exclude = re.compile(re.search(r"\(e\.g\. '(.+)'\)", message)[1])  # as pasted into YAML
+    assert not exclude.search(name) and exclude.search("acme_orders_03052024103000.csv")
 
 
 def test_file_pattern_narrows_before_anything_else():
-    import re
-
     listing = files.classify(
         [
             remote("acmeorders__delta05032024103000.csv"),

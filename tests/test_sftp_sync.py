@@ -395,6 +395,13 @@ def test_malformed_rows_land_in_sftp_rejected_rows_and_good_rows_load(server, tm
         "null",
     ]
     assert run.state["bookmarks"]["order_report"]["last_file"] == "acme_orders_03012024090000.csv"
+    # Missing and stopped exports are said, not just an empty sync.
+    assert "Stream 'subscription_report': no export of this report in '/outgoing/'" in run.stderr
+    assert re.search(
+        r"Stream 'order_report': the newest export, acme_orders_03012024090000.csv, was "
+        r"completed \d+ days ago",
+        run.stderr,
+    )
 
 
 def test_bad_files_stop_their_report_with_a_clear_error_and_no_bookmark_past_them(server, tmp_path):
@@ -404,10 +411,12 @@ def test_bad_files_stop_their_report_with_a_clear_error_and_no_bookmark_past_the
     server.put("acme_orders_03032024090000.csv", ORDER_HEADER + order_rows("C", 1))
     server.put("acme_subscriptions_13012024090000.csv", SUB_HEADER)  # month 13
     server.put("stray.csv", "a,b\n")
+    server.put("acme_orders_2024-03-05.csv", ORDER_HEADER + order_rows("R", 1))
     cases = {  # one folder; `sftp_file_pattern` picks what each run sees
-        "unreadable": {"sftp_file_pattern": "_orders_"},
+        "unreadable": {"sftp_file_pattern": "_orders_0"},
         "impossible": {"sftp_file_pattern": "_subscriptions_"},
         "strict": {"sftp_file_pattern": "stray|_0301", "sftp_unrecognised_files": "error"},
+        "renamed": {"sftp_file_pattern": "_orders_"},
     }
     with ThreadPoolExecutor(max_workers=2) as pool:
         runs = dict(
@@ -435,6 +444,11 @@ def test_bad_files_stop_their_report_with_a_clear_error_and_no_bookmark_past_the
     strict = runs["strict"]
     assert strict.returncode != 0
     assert "stray.csv" in strict.stderr and "`sftp_unrecognised_files: warn`" in strict.stderr
+    renamed = runs["renamed"]  # an order export in a naming the tap does not know
+    assert renamed.returncode != 0 and "order_report" not in renamed.records
+    assert "'acme_orders_2024-03-05.csv' looks like an Ordergroove order_report export" in (
+        renamed.stderr
+    )
 
 
 def test_login_failures_and_unreachable_hosts_are_clear_and_never_show_the_password(

@@ -45,6 +45,8 @@ _GUIDE_FORM = re.compile(
     r"^(?P<prefix>.+?)__(?P<kind>full|delta)(?P<stamp>\d{14})\.csv$", re.IGNORECASE
 )
 _HELP_FORM = re.compile(r"^(?P<prefix>.+?)_(?P<stamp>\d{14})\.csv$", re.IGNORECASE)
+#: A CSV naming a report the tap reads, whatever the rest of its name.
+_NEAR_MISS = re.compile(r"(?P<token>orders|subscriptions).*\.csv$", re.IGNORECASE)
 #: Names uploaders give files while they are still being written.
 _UPLOAD_NAME = re.compile(r"(^\.|\.(part|filepart|partial|tmp|temp|upload)$)", re.IGNORECASE)
 
@@ -175,6 +177,35 @@ def _split_prefix(prefix: str, form: str) -> tuple[str, str] | None:
     return None
 
 
+def _unrecognised(listing: Listing, name: str, merchant: str | None) -> None:
+    """File a name in neither form: an error for its report if it names one, else ignored.
+
+    ``acme_orders_2024-03-05.csv`` is almost surely an order export in a naming the
+    tap does not know (Ordergroove changed it, or a third form): skipping it, as an
+    unrelated file is skipped, would silently stop loading that report.
+    """
+    near = _NEAR_MISS.search(name)
+    if near is None:
+        listing.unrecognised.append(name)
+    elif merchant is not None and not name.lower().startswith(merchant.lower()):
+        listing.other_merchants.append(name)
+    else:
+        stream = REPORT_TOKENS[near["token"].lower()]
+        listing.invalid.setdefault(stream, []).append(_near_miss_message(name, stream))
+
+
+def _near_miss_message(name: str, stream: str) -> str:
+    exclude = "^(?!" + re.escape(name) + "$)"
+    return (
+        f"SFTP file {name!r} looks like an Ordergroove {stream} export but is named in "
+        "neither form (<merchant><report>__<full|delta><DDMMYYYYHHMMSS>.csv or "
+        "<merchant>_<report>_<MMDDYYYYHHMMSS>.csv), so the tap cannot tell when it was "
+        "completed. If Ordergroove changed its file names, that report is no longer being "
+        "loaded: report it to the tap's maintainers. If the file is not an Ordergroove export, "
+        f"move it out of `sftp_path` or exclude it with `sftp_file_pattern` (e.g. '{exclude}')."
+    )
+
+
 def classify(
     entries: list[RemoteFile],
     *,
@@ -184,8 +215,9 @@ def classify(
 ) -> Listing:
     """Sort a folder listing by name.
 
-    A report file with an impossible timestamp goes to ``invalid`` under its
-    stream: that report cannot be ordered and must stop, the others can go on.
+    A report file with an impossible timestamp, or a CSV naming a report in
+    neither form, goes to ``invalid`` under its stream: that report cannot be
+    ordered and must stop, the others can go on.
     """
     listing = Listing()
     for entry in entries:
@@ -199,7 +231,7 @@ def classify(
         elif match := _HELP_FORM.match(entry.name):
             form, kind = HELP, None
         else:
-            listing.unrecognised.append(entry.name)
+            _unrecognised(listing, entry.name, merchant)
             continue
         split = _split_prefix(match["prefix"], form)
         if split is None:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import time
 import typing as t
 from contextlib import nullcontext
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cached_property
 
 from singer_sdk import Stream
@@ -56,6 +56,9 @@ if t.TYPE_CHECKING:
 READ_FILES = "read_files"
 #: Rejected rows logged one by one per file; the rest are counted in one line.
 LOGGED_REJECTIONS_PER_FILE = 20
+#: Newest export older than this: warn that exports may have stopped (a delta comes every
+#: business day, so a long weekend is four days).
+STALE_AFTER = timedelta(days=4)
 #: A file still without its final newline this long after its last change is broken, not
 #: uploading: the sync stops with an error instead of waiting for it forever.
 INCOMPLETE_GIVE_UP = timedelta(hours=24)
@@ -301,15 +304,42 @@ class SftpReportStream(Stream):
             len(plan.files),
             f"{bookmark[1]} ({bookmark[0]})" if bookmark else "(none)",
         )
+        self._warn_if_missing(files)
         if plan.replay_from is not None:
             self.logger.warning(
-                "Stream '%s': %s (completed %s) must be read: %s. It is read now and the %d "
-                "files after it again, so each row ends up as the newest file has it.",
+                "Stream '%s': %s (completed %s) must be read: %s. It is read now, then the %d "
+                "files after it (read before or not), so each row ends up as the newest file "
+                "has it.",
                 self.name,
                 plan.replay_from.name,
                 plan.replay_from.completed_at_iso,
                 plan.reason,
                 len(plan.files) - 1,
+            )
+
+    def _warn_if_missing(self, files: list[sftp_files.ReportFile]) -> None:
+        """Say when this report's exports are missing or stop coming: a sync loading
+        nothing looks just like a sync with nothing new (the docs ask to alert on it)."""
+        settings = self.source.settings
+        if not files:
+            self.logger.warning(
+                "Stream '%s': no export of this report in %r on %s (after `sftp_merchant` and "
+                "`sftp_file_pattern`). If Ordergroove exports it for you, check those settings "
+                "and `sftp_path`; if not, deselect the stream.",
+                self.name,
+                settings.path,
+                settings.host,
+            )
+            return
+        newest = files[-1]
+        age = datetime.now(UTC) - newest.completed_at
+        if age > STALE_AFTER:
+            self.logger.warning(
+                "Stream '%s': the newest export, %s, was completed %d days ago; Ordergroove "
+                "sends a delta every business day. Check with Ordergroove that it still runs.",
+                self.name,
+                newest.name,
+                age.days,
             )
 
     def _ready(
