@@ -373,8 +373,12 @@ def test_malformed_rows_land_in_sftp_rejected_rows_and_good_rows_load(server, tm
         + order_rows("Z", 1)  # line 8: good
     )
     server.put("acme_orders_03012024090000.csv", ORDER_HEADER + body)
-    run = run_tap(tmp_path / "1", server.config())
+    # The SDK's switch would end the rejected rows' own (empty) full-table sync with an
+    # ACTIVATE_VERSION, flagging every rejection already loaded as deleted.
+    run = run_tap(tmp_path / "1", server.config(emit_activate_version_messages=True))
     assert [r["order_item_id"] for r in run.records["order_report"]] == ["A0", "A1", "Z0"]
+    rejected_messages = [m for m in run.messages if m.get("stream") == "sftp_rejected_rows"]
+    assert [m["type"] for m in rejected_messages] == ["SCHEMA"] + ["RECORD"] * 4
     rejected = {r["source_line"]: r for r in run.records["sftp_rejected_rows"]}
     assert sorted(rejected) == [4, 5, 6, 7]
     assert rejected[5] == {

@@ -165,13 +165,23 @@ class SftpRejectedRowsStream(Stream):
         super().__init__(tap=tap)
         self._schema_sent = False
 
+    @property
+    def emit_activate_version_messages(self) -> bool:
+        """Never: this stream's own sync reads nothing, so an ACTIVATE_VERSION after it
+        would make the target flag every rejection already loaded as deleted."""
+        return False
+
+    def _write_schema_message(self) -> None:
+        """Once per run, whether the SDK's sync or the first rejection comes first."""
+        if not self._schema_sent:
+            self._schema_sent = True
+            super()._write_schema_message()
+
     def emit(self, report: Report, file: sftp_files.ReportFile, rejection: Rejection) -> None:
         """Write one rejection now, if this stream is selected."""
         if not self.selected:
             return
-        if not self._schema_sent:
-            self._write_schema_message()
-            self._schema_sent = True
+        self._write_schema_message()
         self._write_record_message(
             {
                 "source_file": file.name,
