@@ -468,6 +468,9 @@ def test_login_failures_and_unreachable_hosts_are_clear_and_never_show_the_passw
         "user": server.config(sftp_username="someone-else"),
         "unreachable": server.config(sftp_port=closed_port),
         "host_key": server.config(sftp_host_key_fingerprint="SHA256:" + "A" * 43),
+        # An unquoted numeric password in meltano.yml arrives as a number; a type error
+        # from the SDK's config validation would print it.
+        "numeric": server.config(sftp_password=987654321),
     }
     with ThreadPoolExecutor(max_workers=2) as pool:
         runs = dict(
@@ -483,9 +486,9 @@ def test_login_failures_and_unreachable_hosts_are_clear_and_never_show_the_passw
     for name, run in runs.items():
         assert run.returncode != 0, name
         assert "order_report" not in run.records, name
-        for secret in (PASSWORD, wrong):
+        for secret in (PASSWORD, wrong, "987654321"):
             assert secret not in run.stderr + run.stdout, name
-    for name in ("password", "user"):
+    for name in ("password", "user", "numeric"):
         assert "refused the login of `sftp_username`" in runs[name].stderr
         assert "`sftp_password`" in runs[name].stderr
     assert ("password", "someone-else", False) in server.logins

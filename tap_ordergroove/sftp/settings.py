@@ -19,6 +19,9 @@ from singer_sdk.exceptions import ConfigValidationError
 from tap_ordergroove.sftp.errors import SftpPrivateKeyError
 
 UNRECOGNISED_FILE_ACTIONS = ("warn", "error")
+#: Secrets are text, but a number is accepted too: an unquoted numeric password in
+#: meltano.yml arrives as a number, and the SDK's type error would print its value.
+SECRET_TYPE = th.CustomType({"type": ["string", "number"]})
 
 SFTP_PROPERTIES: tuple[th.Property, ...] = (
     th.Property(
@@ -44,7 +47,7 @@ SFTP_PROPERTIES: tuple[th.Property, ...] = (
     ),
     th.Property(
         "sftp_password",
-        th.StringType,
+        SECRET_TYPE,
         secret=True,
         title="SFTP password",
         description="SFTP password issued by Ordergroove. Not needed with `sftp_private_key`; "
@@ -52,7 +55,7 @@ SFTP_PROPERTIES: tuple[th.Property, ...] = (
     ),
     th.Property(
         "sftp_private_key",
-        th.StringType,
+        SECRET_TYPE,
         secret=True,
         title="SFTP private key",
         description="Private key text (PEM or OpenSSH; RSA, ECDSA or Ed25519) for key "
@@ -61,7 +64,7 @@ SFTP_PROPERTIES: tuple[th.Property, ...] = (
     ),
     th.Property(
         "sftp_private_key_passphrase",
-        th.StringType,
+        SECRET_TYPE,
         secret=True,
         title="SFTP private key passphrase",
         description="Passphrase of `sftp_private_key`, if it is encrypted.",
