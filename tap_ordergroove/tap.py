@@ -7,6 +7,7 @@ from functools import cached_property
 
 from singer_sdk import Stream, Tap
 from singer_sdk import typing as th
+from singer_sdk.exceptions import ConfigValidationError
 from singer_sdk.helpers.capabilities import PluginCapabilities, TapCapabilities
 
 from tap_ordergroove.concurrency import (
@@ -191,6 +192,26 @@ class TapOrdergroove(Tap):
         PluginCapabilities.FLATTENING,
         PluginCapabilities.STRUCTURED_LOGGING,
     ]
+
+    def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
+        """The SDK's validation, with the values of secret settings taken out of its errors.
+
+        jsonschema quotes the offending value ("987654321 is not of type 'string'"), and
+        the SDK logs it: an unquoted numeric key in meltano.yml would reach the logs.
+        """
+        try:
+            errors = super()._validate_config(raise_errors=raise_errors)
+        except ConfigValidationError as exc:
+            exc.errors = [self._without_secrets(error) for error in exc.errors]
+            raise
+        return [self._without_secrets(error) for error in errors]
+
+    def _without_secrets(self, text: str) -> str:
+        for name, spec in self.config_jsonschema["properties"].items():
+            value = self._config.get(name)
+            if spec.get("secret") and value not in (None, ""):
+                text = text.replace(repr(value), "'***'").replace(str(value), "***")
+        return text
 
     @cached_property
     def zone(self) -> OrdergrooveZone:

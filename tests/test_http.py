@@ -109,6 +109,24 @@ def test_bad_setting_is_refused_before_any_request(shared_fake, tmp_path):
     assert len(shared_fake.request_log.snapshot()) == before
 
 
+@pytest.mark.parametrize("setting", ["api_key", "webhook_store_url"])
+def test_config_errors_never_quote_a_secret_value(shared_fake, tmp_path, setting):
+    secret = 987654321987  # a numeric value in meltano.yml arrives as a number
+    run = run_tap(tmp_path, tap_config(shared_fake, **{setting: secret}), check=False)
+    assert run.returncode != 0
+    assert f"config['{setting}']" in run.stderr
+    assert str(secret) not in run.stderr + run.stdout
+
+
+def test_wrong_timezone_is_a_config_error_naming_the_setting(shared_fake, tmp_path):
+    before = len(shared_fake.request_log.snapshot())
+    run = run_tap(tmp_path, tap_config(shared_fake, timezone="Central"), check=False)
+    assert run.returncode != 0
+    assert "Setting `timezone` is 'Central'" in run.stderr
+    assert "Traceback" not in run.stderr
+    assert len(shared_fake.request_log.snapshot()) == before
+
+
 def test_client_side_rate_limit_paces_requests(shared_fake, tmp_path):
     run = run_tap(
         tmp_path, tap_config(shared_fake, max_requests_per_minute=600), streams=["customers"]
