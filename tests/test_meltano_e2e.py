@@ -61,11 +61,22 @@ def pg_schema():
         cur.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
+def target_env() -> dict:
+    """Point target-postgres at the database the tests read back (PGHOST, PGPORT, ...)."""
+    return {
+        "TARGET_POSTGRES_HOST": PG["host"],
+        "TARGET_POSTGRES_PORT": str(PG["port"]),
+        "TARGET_POSTGRES_USER": PG["user"],
+        "TARGET_POSTGRES_DATABASE": PG["dbname"],
+    }
+
+
 def base_env(fake, suffix: str) -> dict:
     return {
         "MELTANO_ENVIRONMENT": "dev",
         "TAP_ORDERGROOVE_BASE_URL": fake.url,
         "TAP_ORDERGROOVE_API_KEY": API_KEY,
+        **target_env(),
     }
 
 

@@ -17,7 +17,7 @@ from decimal import Decimal
 import pytest
 
 from tests.sftp_server import SftpTestServer
-from tests.test_meltano_e2e import MELTANO, ROOT, connect
+from tests.test_meltano_e2e import MELTANO, ROOT, connect, target_env
 from tests.test_sftp_sync import ORDER_HEADER, SUB_HEADER, order_rows, sub_rows
 
 SFTP_STREAMS = ("order_report", "subscription_report", "sftp_rejected_rows")
@@ -52,6 +52,7 @@ def meltano_run(server: SftpTestServer, schema: str) -> subprocess.CompletedProc
         "TAP_ORDERGROOVE_SFTP_MIN_FILE_AGE_SECONDS": "0",
         "TAP_ORDERGROOVE__SELECT": '["' + '.*", "'.join(SFTP_STREAMS) + '.*"]',
         "TARGET_POSTGRES_DEFAULT_TARGET_SCHEMA": schema,
+        **target_env(),
     }
     proc = subprocess.run(
         [MELTANO, "run", "--state-id-suffix", schema, "tap-ordergroove", "target-postgres"],
