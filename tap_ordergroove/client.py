@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import time
 import typing as t
 from datetime import UTC, datetime, timedelta
@@ -21,6 +22,7 @@ from http import HTTPStatus
 
 import msgspec
 import requests
+import urllib3
 from singer_sdk import RESTStream
 from singer_sdk.authenticators import APIKeyAuthenticator
 from singer_sdk.exceptions import RetriableAPIError
@@ -33,6 +35,7 @@ from singer_sdk.streams.rest import HTTPRequest, PageContext
 from tap_ordergroove.coerce import RecordConverter
 from tap_ordergroove.errors import (
     OrdergrooveAuthError,
+    OrdergrooveConnectionError,
     OrdergrooveRequestError,
     OrdergrooveResponseError,
     OrdergrooveRetriesExhausted,
@@ -63,6 +66,7 @@ RETRYABLE_EXCEPTIONS = (  # what the SDK's backoff retries; anything else fails 
 MAX_RETRY_AFTER_SECONDS = 300.0
 MAX_BACKOFF_SECONDS = 60.0
 _BODY_ATTR = "_ordergroove_body"
+_TAGS = re.compile(r"<[^>]*>")
 #: Numbers Ordergroove sends unquoted become exact decimals, never floats; msgspec also
 #: parses a page about twice as fast as the json module.
 _DECODER = msgspec.json.Decoder(float_hook=Decimal)
@@ -99,7 +103,8 @@ def api_message(response: requests.Response) -> str:
     try:
         body = response.json()
     except ValueError:
-        return response.text[:300] or response.reason
+        text = " ".join(_TAGS.sub(" ", response.text).split())  # an HTML error page's words
+        return text[:200] or response.reason
     if isinstance(body, dict) and set(body) == {"detail"}:
         return str(body["detail"])[:300].rstrip(".")
     return json.dumps(body, separators=(",", ":"))[:300]
@@ -141,6 +146,8 @@ class OrdergrooveStream(RESTStream):
     page_size_setting: t.ClassVar[str] = "page_size"
     #: Object type whose webhook delete snapshots become soft-deleted rows in this stream.
     tombstone_type: t.ClassVar[str | None] = None
+    #: Warn about fields the schema lacks (off for streams that keep a subset on purpose).
+    report_unknown_fields: t.ClassVar[bool] = True
 
     is_sorted = False  # Ordergroove pages by `created`, never by the updated timestamp.
     check_sorted = True  # keeps the max replication value while records arrive unsorted
@@ -309,6 +316,8 @@ class OrdergrooveStream(RESTStream):
                 with self._tap.sync_lock.released():  # type: ignore[attr-defined]
                     return retrying(prepared_request, context)
             except RETRYABLE_EXCEPTIONS as exc:
+                if _never_connected(exc):
+                    raise OrdergrooveConnectionError(self._connection_message(exc)) from None
                 msg = (
                     f"Gave up on {self.path} after {self.backoff_max_tries()} tries: "
                     f"{_describe(exc)}. Ordergroove kept rate-limiting, locking or failing, or "
@@ -319,6 +328,18 @@ class OrdergrooveStream(RESTStream):
                 raise OrdergrooveRetriesExhausted(msg) from exc
 
         return call
+
+    def _connection_message(self, exc: BaseException) -> str:
+        where = self.config.get("base_url") or (
+            f"{ENVIRONMENTS[self.config['environment']]} (`environment` "
+            f"{self.config['environment']})"
+        )
+        return (
+            f"Could not connect to {where} after {self.backoff_max_tries()} tries: "
+            f"{_connection_reason(exc)}. Check `base_url` (the Meltano `dev` environment "
+            "points at the local fake API; use `--environment prod` for a real account), "
+            "`environment`, and this machine's network, proxy and DNS."
+        )
 
     # Records ------------------------------------------------------------------
 
@@ -385,7 +406,7 @@ class OrdergrooveStream(RESTStream):
         self.stream_state.pop(BACKFILL_MARKER, None)
         if last_seq is not None:
             self.stream_state[WEBHOOK_SEQ] = last_seq
-        if self.converter.unknown_seen:
+        if self.converter.unknown_seen and self.report_unknown_fields:
             self.logger.warning(
                 "Stream '%s': Ordergroove sent fields the schema does not know, not emitted: %s",
                 self.name,
@@ -470,6 +491,23 @@ class OrdergrooveStream(RESTStream):
             return None
         lookback = timedelta(minutes=float(self.config["lookback_minutes"]))
         return utc_iso(self.run_started_at - lookback)
+
+
+def _never_connected(exc: BaseException) -> bool:
+    """True when no connection was made at all (refused, unknown host), not a drop."""
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(exc, requests.exceptions.ConnectionError) and isinstance(
+        reason, urllib3.exceptions.NewConnectionError
+    )
+
+
+def _connection_reason(exc: BaseException) -> str:
+    """'connection refused' or 'name not resolved', without urllib3's nesting."""
+    reason = getattr(exc.args[0], "reason", None)
+    if isinstance(reason, urllib3.exceptions.NameResolutionError):
+        return "the host name does not resolve"
+    text = str(reason)
+    return "connection refused" if "refused" in text.lower() else text.split(": ", 1)[-1]
 
 
 def _describe(exc: BaseException | None) -> str:

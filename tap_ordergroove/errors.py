@@ -11,17 +11,29 @@ from __future__ import annotations
 from singer_sdk.exceptions import FatalAPIError
 
 
-class OrdergrooveAuthError(FatalAPIError):
+class OrdergrooveError(FatalAPIError):
+    """Base of every failure with an actionable message: the CLI prints it as one line."""
+
+
+class OrdergrooveAuthError(OrdergrooveError):
     """401/403: the key is wrong, belongs to the other environment, or lacks permissions."""
 
 
-class OrdergrooveRequestError(FatalAPIError):
+class OrdergrooveRequestError(OrdergrooveError):
     """400/404 and other non-retryable 4xx: the request itself is wrong."""
 
 
-class OrdergrooveRetriesExhausted(FatalAPIError):
+class OrdergrooveRetriesExhausted(OrdergrooveError):
     """A retryable failure (429, 423, 5xx, timeout, dropped connection) did not clear."""
 
 
-class OrdergrooveResponseError(FatalAPIError):
+class OrdergrooveConnectionError(OrdergrooveRetriesExhausted):
+    """The host never accepted a connection (refused, unknown name): usually `base_url`."""
+
+
+class OrdergrooveResponseError(OrdergrooveError):
     """A 2xx answer that is not the documented list envelope."""
+
+
+class WebhookStoreError(OrdergrooveError):
+    """``webhook_store_url`` names a store that does not exist or cannot be read."""

@@ -165,6 +165,7 @@ class UpcomingOrdersStream(OrdergrooveStream):
     path = "/orders/"
     primary_keys = ("public_id",)
     extra_params = {"status": "1"}
+    report_unknown_fields = False  # keeps only what identifies the upcoming set
     schema = schemas.UPCOMING_ORDERS.to_dict()
 
     def post_process(self, row: dict, context: Context | None = None) -> dict | None:
@@ -183,6 +184,7 @@ class UpcomingItemsStream(OrdergrooveStream):
     name = "upcoming_items"
     path = "/items/"
     primary_keys = ("public_id",)
+    report_unknown_fields = False
     schema = schemas.UPCOMING_ITEMS.to_dict()
 
     def get_records(self, context: Context | None) -> Iterable[dict]:
@@ -190,6 +192,7 @@ class UpcomingItemsStream(OrdergrooveStream):
         orders = UpcomingOrdersStream(tap=self._tap)
         orders.requests_session = self.requests_session
         self.upcoming = {o["public_id"] for o in orders.request_records(None) if is_upcoming(o)}
+        self.pages, self.tries_total = orders.pages, orders.tries_total  # in the run summary
         yield from super().get_records(context)
 
     def post_process(self, row: dict, context: Context | None = None) -> dict | None:

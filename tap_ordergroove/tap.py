@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import time
+import typing as t
 from functools import cached_property
 
+import click
 from singer_sdk import Stream, Tap
 from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
@@ -16,12 +19,15 @@ from tap_ordergroove.concurrency import (
     SyncLock,
     sync_streams,
 )
+from tap_ordergroove.errors import OrdergrooveError
 from tap_ordergroove.event_streams import DeletedRecordsStream, WebhookEventsStream
 from tap_ordergroove.output import OrdergrooveWriter
 from tap_ordergroove.ratelimit import RateLimiter
 from tap_ordergroove.sftp import SFTP_PROPERTIES, check_sources, sftp_configured, sftp_streams
 from tap_ordergroove.streams import RECONCILIATION_STREAM_TYPES, STREAM_TYPES
-from tap_ordergroove.timezones import OrdergrooveZone
+from tap_ordergroove.timezones import OrdergrooveZone, parse_instant
+
+_URL = re.compile(r"^https?://[^/\s]+")
 
 CONFIG_SCHEMA = th.PropertiesList(
     th.Property(
@@ -176,7 +182,7 @@ CONFIG_SCHEMA = th.PropertiesList(
 
 
 class TapOrdergroove(Tap):
-    """Singer tap for Ordergroove's REST API."""
+    """Singer tap for Ordergroove subscription data: REST API, SFTP exports, webhook deletes."""
 
     name = "tap-ordergroove"
     config_jsonschema = CONFIG_SCHEMA
@@ -213,6 +219,42 @@ class TapOrdergroove(Tap):
                 text = text.replace(repr(value), "'***'").replace(str(value), "***")
         return text
 
+    @classmethod
+    def invoke(cls, **kwargs: t.Any) -> None:  # type: ignore[override]
+        """The SDK's sync command; the tap's own errors print as one line, no traceback.
+
+        Their messages already say what went wrong and what to change; a traceback
+        around them only buries that for the person reading the log at 6 am.
+        """
+        try:
+            super().invoke(**kwargs)
+        except OrdergrooveError as exc:
+            cls.logger.error("%s", exc)
+            raise click.exceptions.Exit(1) from None
+
+    def _check_settings(self) -> None:
+        """Settings the JSON schema cannot check, refused before any request is made."""
+        _ = self.zone  # raises for a zone name that is not IANA
+        problems = []
+        start = self.config.get("start_date")
+        if start:
+            try:
+                parse_instant(str(start))
+            except ValueError:
+                problems.append(
+                    f"Setting `start_date` is {start!r}, which is not an ISO-8601 date or "
+                    "time. Use e.g. '2024-01-31' or '2024-01-31T00:00:00Z'."
+                )
+        base = self.config.get("base_url")
+        if base and not _URL.match(str(base)):
+            problems.append(
+                f"Setting `base_url` is {base!r}, which is not an http(s) URL. Use e.g. "
+                "'https://staging.restapi.ordergroove.com', or leave it empty and set "
+                "`environment`."
+            )
+        if problems:
+            raise ConfigValidationError(" ".join(problems), errors=problems)
+
     @cached_property
     def zone(self) -> OrdergrooveZone:
         """The merchant's Ordergroove zone, validated once for all streams."""
@@ -236,7 +278,7 @@ class TapOrdergroove(Tap):
     def discover_streams(self) -> list:
         """The REST list endpoints when `api_key` is set, the SFTP reports when `sftp_host` is."""
         check_sources(self.config)
-        _ = self.zone  # a wrong `timezone` stops the run here, before any request
+        self._check_settings()
         streams: list = []
         if self.config.get("api_key"):
             streams += [stream_type(tap=self) for stream_type in STREAM_TYPES]

@@ -75,6 +75,7 @@ def test_auth_failure_stops_at_once_and_names_the_fixes(shared_fake, tmp_path, k
     for hint in ("`api_key`", "`environment`", "Bulk Operations"):
         assert hint in run.stderr
     assert key not in run.stderr
+    assert "Traceback" not in run.stderr, "the tap's own errors print as one line"
     assert len(shared_fake.request_log.snapshot()) - before == 1, (
         "an auth failure must not be retried"
     )
@@ -125,6 +126,36 @@ def test_wrong_timezone_is_a_config_error_naming_the_setting(shared_fake, tmp_pa
     assert "Setting `timezone` is 'Central'" in run.stderr
     assert "Traceback" not in run.stderr
     assert len(shared_fake.request_log.snapshot()) == before
+
+
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [("start_date", "01/02/2024"), ("start_date", "2024-13-45"), ("base_url", "127.0.0.1:8765")],
+)
+def test_unusable_settings_are_refused_before_any_request(shared_fake, tmp_path, setting, value):
+    before = len(shared_fake.request_log.snapshot())
+    run = run_tap(tmp_path, tap_config(shared_fake, **{setting: value}), check=False)
+    assert run.returncode != 0
+    assert f"Setting `{setting}` is {value!r}" in run.stderr
+    assert "Traceback" not in run.stderr
+    assert not run.records
+    assert len(shared_fake.request_log.snapshot()) == before
+
+
+@pytest.mark.parametrize(
+    ("base_url", "reason"),
+    [("http://127.0.0.1:9", "connection refused"), ("http://no-such-host.invalid", "resolve")],
+)
+def test_a_host_that_never_answers_is_named_with_the_settings_to_check(tmp_path, base_url, reason):
+    config = {"api_key": API_KEY, "base_url": base_url, "max_tries": 2}
+    run = run_tap(
+        tmp_path, {**config, "retry_backoff_seconds": 0.01}, streams=["orders"], check=False
+    )
+    assert run.returncode != 0
+    assert f"Could not connect to {base_url} after 2 tries" in run.stderr
+    assert reason in run.stderr
+    assert "`base_url`" in run.stderr
+    assert "Traceback" not in run.stderr
 
 
 def test_client_side_rate_limit_paces_requests(shared_fake, tmp_path):

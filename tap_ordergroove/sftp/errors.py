@@ -1,6 +1,6 @@
 """One exception type per SFTP failure the person running the sync must act on.
 
-They subclass the SDK's ``FatalAPIError``, like the REST errors in
+They subclass ``OrdergrooveError``, like the REST errors in
 ``tap_ordergroove.errors``, so the tap treats both sources' fatal failures the
 same way. Messages name the setting to change and never contain a password,
 a passphrase or key material: they are built from host, user and file names only.
@@ -8,10 +8,10 @@ a passphrase or key material: they are built from host, user and file names only
 
 from __future__ import annotations
 
-from singer_sdk.exceptions import FatalAPIError
+from tap_ordergroove.errors import OrdergrooveError
 
 
-class SftpError(FatalAPIError):
+class SftpError(OrdergrooveError):
     """Base class: anything that stops the SFTP part of a sync."""
 
 
