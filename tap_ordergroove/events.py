@@ -17,12 +17,13 @@ import typing as t
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from tap_ordergroove.errors import WebhookStoreError
 from tap_ordergroove.timezones import utc_iso
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from tap_ordergroove.webhooks.store import StoredEvent
+    from tap_ordergroove.webhooks.store import EventStore, StoredEvent
 
 DELETED_AT = "_sdc_deleted_at"
 PAGE = 1000
@@ -48,18 +49,51 @@ class Deletion:
 
 def read_events(url: str, after_seq: int) -> Iterator[StoredEvent]:
     """Every stored event after ``after_seq``, oldest first, a page at a time."""
-    from tap_ordergroove.webhooks.store import open_store
-
-    store = open_store(url)
+    store = _open_existing_store(url)
     try:
         while True:
-            page = store.read_since(after_seq, limit=PAGE)
+            try:
+                page = store.read_since(after_seq, limit=PAGE)
+            except Exception as exc:  # noqa: BLE001 - any driver error: name the setting
+                raise _store_error(url, store.redact(str(exc))) from None
             yield from page
             if len(page) < PAGE:
                 return
             after_seq = page[-1].seq
     finally:
         store.close()
+
+
+def _open_existing_store(url: str) -> EventStore:
+    """The receiver's store; the tap never creates one (a typo would read nothing, forever)."""
+    from tap_ordergroove.webhooks.sqlite_store import sqlite_path
+    from tap_ordergroove.webhooks.store import mask_url, open_store, url_secrets
+
+    try:
+        if url.partition(":")[0].lower() == "sqlite" and not sqlite_path(url).is_file():
+            detail = (
+                f"there is no SQLite file at {sqlite_path(url)}. Use the exact --store URL "
+                "`tap-ordergroove-webhooks serve` was started with (sqlite:////abs/path.db)"
+            )
+            raise _store_error(url, detail)
+        return open_store(url)
+    except WebhookStoreError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any driver error: name the setting
+        text = str(exc)
+        for secret in url_secrets(url):
+            text = text.replace(secret, "***")
+        raise _store_error(mask_url(url), text) from None
+
+
+def _store_error(url: str, detail: str) -> WebhookStoreError:
+    from tap_ordergroove.webhooks.store import mask_url
+
+    return WebhookStoreError(
+        f"Setting `webhook_store_url` ({mask_url(url)}) cannot be read: {detail}. The "
+        "webhook streams and delete tombstones need the receiver's store; fix the URL or "
+        "unset it."
+    )
 
 
 def event_time(event: StoredEvent) -> str:

@@ -61,3 +61,23 @@ def test_odd_events_are_read_not_fatal_and_good_deletes_still_land(shared_fake, 
     }
     tombstones = [o for o in run.records["orders"] if o.get("_sdc_deleted_at")]
     assert [o["public_id"] for o in tombstones] == [order["public_id"]]
+
+
+def test_a_store_url_that_names_no_store_is_an_error_and_creates_nothing(shared_fake, tmp_path):
+    missing = tmp_path / "typo" / "events.db"
+    config = tap_config(shared_fake, webhook_store_url=f"sqlite:///{missing}")
+    run = run_tap(tmp_path / "tap", config, streams=["deleted_records"], check=False)
+    assert run.returncode != 0
+    assert "Setting `webhook_store_url`" in run.stderr
+    assert f"no SQLite file at {missing}" in run.stderr
+    assert not missing.parent.exists()
+
+
+def test_store_errors_name_the_setting_and_hide_the_password(shared_fake, tmp_path):
+    url = "postgresql://postgres:Pw-n0t-logged@127.0.0.1:5432/og_no_such_database"
+    config = tap_config(shared_fake, webhook_store_url=url)
+    run = run_tap(tmp_path, config, streams=["webhook_events"], check=False)
+    assert run.returncode != 0
+    assert "Setting `webhook_store_url` (postgresql://postgres:***@127.0.0.1" in run.stderr
+    assert "og_no_such_database" in run.stderr
+    assert "Pw-n0t-logged" not in run.stderr + run.stdout
