@@ -40,6 +40,7 @@ def test_meltano_yml_defines_every_setting_like_about():
 def test_every_plugin_is_inline_and_a_default_environment_is_set():
     project = meltano_project()
     assert project["default_environment"] in {e["name"] for e in project["environments"]}
+    assert project["default_environment"] == "prod", "dev points at the fake API"
     for kind in ("extractors", "loaders"):
         for plugin in project["plugins"][kind]:
             assert plugin.get("namespace") and plugin.get("pip_url"), plugin["name"]
