@@ -30,6 +30,19 @@ def start_fake(**kwargs) -> FakeOrdergroove:
     return fake
 
 
+@pytest.fixture(scope="session", autouse=True)
+def meltano_system_database(tmp_path_factory):
+    """Meltano's state and run history go to a temporary database, not the project's.
+
+    Every `meltano run` of the tests inherits this, so test state IDs never show up in
+    the developer's own `meltano state list`.
+    """
+    path = tmp_path_factory.mktemp("meltano") / "meltano.db"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MELTANO_DATABASE_URI", f"sqlite:///{path}")
+        yield path
+
+
 @pytest.fixture(scope="session")
 def shared_fake():
     """One read-only fake for tests that never change data or faults."""
