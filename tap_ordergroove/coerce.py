@@ -257,6 +257,7 @@ class RecordConverter:
         msg = (
             f"Ordergroove sent a value the tap cannot convert in stream '{self.stream}' "
             f"({key}), field '{field}': {exc}. Nothing from this run's unfinished stream is "
-            "marked done; please report this value at the tap's issue tracker."
+            "marked done; please report this value at "
+            "https://github.com/tap-ordergroove/tap-ordergroove/issues."
         )
         return OrdergrooveResponseError(msg)
