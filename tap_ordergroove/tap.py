@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 import typing as t
+from contextlib import contextmanager
 from functools import cached_property
 
 import click
@@ -26,6 +27,9 @@ from tap_ordergroove.ratelimit import RateLimiter
 from tap_ordergroove.sftp import SFTP_PROPERTIES, check_sources, sftp_configured, sftp_streams
 from tap_ordergroove.streams import RECONCILIATION_STREAM_TYPES, STREAM_TYPES
 from tap_ordergroove.timezones import OrdergrooveZone, parse_instant
+
+if t.TYPE_CHECKING:
+    from collections.abc import Iterator
 
 _URL = re.compile(r"^https?://[^/\s]+")
 
@@ -221,13 +225,36 @@ class TapOrdergroove(Tap):
 
     @classmethod
     def invoke(cls, **kwargs: t.Any) -> None:  # type: ignore[override]
-        """The SDK's sync command; the tap's own errors print as one line, no traceback.
+        """The SDK's sync command, with the tap's own errors as one line (see ``_errors``)."""
+        with cls._errors():
+            super().invoke(**kwargs)
+
+    @classmethod
+    def cb_discover(cls, ctx: click.Context, param: click.Option, value: bool) -> None:
+        """``--discover``: runs while click parses options, outside the SDK's error handling."""
+        with cls._errors():
+            super().cb_discover(ctx, param, value)
+
+    @classmethod
+    def cb_test(cls, ctx: click.Context, param: click.Option, value: str) -> None:
+        """``--test``: like ``--discover``, outside the SDK's error handling."""
+        with cls._errors():
+            super().cb_test(ctx, param, value)
+
+    @classmethod
+    @contextmanager
+    def _errors(cls) -> Iterator[None]:
+        """Settings and source errors print as one line each and exit 1, no traceback.
 
         Their messages already say what went wrong and what to change; a traceback
         around them only buries that for the person reading the log at 6 am.
         """
         try:
-            super().invoke(**kwargs)
+            yield
+        except ConfigValidationError as exc:
+            for error in exc.errors or [str(exc)]:
+                cls.logger.error("%s", error)
+            raise click.exceptions.Exit(1) from None
         except OrdergrooveError as exc:
             cls.logger.error("%s", exc)
             raise click.exceptions.Exit(1) from None

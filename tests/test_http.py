@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from tests.conftest import API_KEY, LIMITED_KEY, tap_config
@@ -168,3 +173,23 @@ def test_client_side_rate_limit_paces_requests(shared_fake, tmp_path):
     seconds = float(pages[0].rsplit(", ", 1)[1].split(" s")[0])
     assert requests_made >= 2
     assert seconds >= (requests_made - 1) * 0.1 * 0.9  # 600/min = one start per 100 ms
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ({}, "No Ordergroove source is configured"),
+        ({"api_key": "k", "timezone": "Central"}, "Setting `timezone` is 'Central'"),
+    ],
+)
+@pytest.mark.parametrize("mode", ["--discover", "--test"])
+def test_discover_and_test_print_setting_errors_as_one_line(tmp_path, config, message, mode):
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config))
+    exe = Path(sys.executable).parent / "tap-ordergroove"
+    proc = subprocess.run(
+        [exe, "--config", path, mode], capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 1
+    assert message in proc.stderr
+    assert "Traceback" not in proc.stderr

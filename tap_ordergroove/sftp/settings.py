@@ -142,7 +142,8 @@ def check_sources(config: dict) -> None:
         "and `sftp_password` or `sftp_private_key`) to read its SFTP CSV exports, or "
         "`webhook_store_url` to read stored webhook events, or several of them."
     )
-    raise ConfigValidationError(f"No Ordergroove source is configured. {detail}", errors=[detail])
+    msg = f"No Ordergroove source is configured. {detail}"
+    raise ConfigValidationError(msg, errors=[msg])
 
 
 def _text(config: dict, name: str) -> str | None:
