@@ -9,11 +9,13 @@ failed read flags nothing.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 import pytest
 
 from fake_ordergroove.webhook_sender import WebhookSender
 from tests.conftest import start_fake
+from tests.expected import utc
 from tests.test_meltano_e2e import base_env, connect, meltano_run
 from tests.test_webhooks_support import Receiver
 
@@ -26,6 +28,23 @@ def flagged(schema: str, table: str) -> dict[str, object]:
         cur.execute(f'SELECT {key}, _sdc_deleted_at FROM "{schema}"."{table}"')
         rows = cur.fetchall()
     return {k: deleted for k, deleted in rows if deleted is not None}, len(rows)
+
+
+def landed(central: str) -> datetime:
+    """An Ordergroove timestamp as target-postgres stores it: the UTC wall clock."""
+    return datetime.fromisoformat(utc(central)).replace(tzinfo=None)
+
+
+def table_rows(schema: str, table: str) -> dict[str, dict]:
+    """Every row's data columns (not the target's _sdc_ metadata), by primary key."""
+    with connect() as conn, conn.cursor() as cur:
+        cur.execute(f'SELECT * FROM "{schema}"."{table}"')
+        names = [column.name for column in cur.description]
+        rows = [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+    return {
+        row["public_id"]: {k: v for k, v in row.items() if not k.startswith("_sdc_")}
+        for row in rows
+    }
 
 
 @pytest.fixture
@@ -48,6 +67,7 @@ def test_webhook_deletes_flag_exactly_the_deleted_rows(tmp_path, schema):
         run = ["--state-id-suffix", schema, "tap-ordergroove", "target-postgres"]
         meltano_run(env, *run)
         _, orders_before = flagged(schema, "orders")
+        data_before = {table: table_rows(schema, table) for table in ("orders", "items")}
 
         upcoming = [o for o in fake.dataset.records("orders") if o["status"] == 1]
         with_items = [
@@ -78,6 +98,20 @@ def test_webhook_deletes_flag_exactly_the_deleted_rows(tmp_path, schema):
         assert set(orders) == {deleted_order["public_id"]}
         assert set(items) == deleted_items | {other_item["public_id"]}
         assert orders_after == orders_before  # soft deletes: no row removed
+        # Nothing else changed, and the flagged rows keep every column (snapshot == REST).
+        # Nothing else changed and flagged rows keep every column (snapshot == REST row),
+        # except what the item removal really changed: Ordergroove bumps the order's
+        # `updated` and so its remaining items' `order_updated`.
+        expected = data_before
+        bumped = landed(fake.dataset.get("orders", other_item["order"])["updated"])
+        expected["orders"][other_item["order"]]["updated"] = bumped
+        for item in expected["items"].values():
+            if (
+                item["order"] == other_item["order"]
+                and item["public_id"] != other_item["public_id"]
+            ):
+                item["order_updated"] = bumped
+        assert {table: table_rows(schema, table) for table in ("orders", "items")} == expected
         with connect() as conn, conn.cursor() as cur:
             cur.execute(
                 f'SELECT total::text, status FROM "{schema}".orders WHERE public_id = %s',
