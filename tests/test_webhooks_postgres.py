@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import requests
@@ -27,6 +29,20 @@ from tests.test_webhooks_support import (
 
 KEY = "whkey-Postgres-5b1e0d9a77"
 PASSWORD = "Pg-Secret-Passw0rd-91x"  # trust auth ignores it; it must still never be logged
+
+
+@contextmanager
+def login_role(prefix: str) -> Iterator[str]:
+    """A temporary LOGIN role; what it owns and the role itself are dropped afterwards."""
+    role = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    with pg_connect() as admin:
+        admin.execute(f'CREATE ROLE "{role}" LOGIN')
+    try:
+        yield role
+    finally:
+        with pg_connect() as admin:
+            admin.execute(f'DROP OWNED BY "{role}" CASCADE')
+            admin.execute(f'DROP ROLE "{role}"')
 
 
 def test_postgres_store_end_to_end(tmp_path):
@@ -74,44 +90,37 @@ def test_postgres_store_end_to_end(tmp_path):
 
 
 def test_postgres_outage_gives_503_then_recovers(tmp_path):
-    role = f"og_wh_{uuid.uuid4().hex[:10]}"
-    with pg_schema() as schema:
+    with pg_schema() as schema, login_role("og_wh") as role:
         with pg_connect() as admin:
-            admin.execute(f'CREATE ROLE "{role}" LOGIN')
             admin.execute(f'GRANT ALL ON SCHEMA "{schema}" TO "{role}"')
-        try:
-            url = pg_url(schema, user=role)
-            with running(Receiver(url, KEY, tmp_path / "receiver.log")) as receiver:
-                assert receiver.post_signed(event_body("before-outage"), KEY).status_code == 200
-                with pg_connect() as admin:  # the database goes away for this receiver
-                    admin.execute(f'ALTER ROLE "{role}" NOLOGIN')
-                    admin.execute(
-                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = %s",
-                        (role,),
-                    )
-                health = requests.get(receiver.url + "/health", timeout=10)
-                assert health.status_code == 503
-                assert health.json()["store"]["reachable"] is False
-                during = receiver.post_signed(event_body("during-outage"), KEY)
-                assert during.status_code == 503  # not acknowledged: Ordergroove retries
-                assert during.headers["Retry-After"] == "5"
+        url = pg_url(schema, user=role)
+        with running(Receiver(url, KEY, tmp_path / "receiver.log")) as receiver:
+            assert receiver.post_signed(event_body("before-outage"), KEY).status_code == 200
+            with pg_connect() as admin:  # the database goes away for this receiver
+                admin.execute(f'ALTER ROLE "{role}" NOLOGIN')
+                admin.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = %s",
+                    (role,),
+                )
+            health = requests.get(receiver.url + "/health", timeout=10)
+            assert health.status_code == 503
+            assert health.json()["store"]["reachable"] is False
+            during = receiver.post_signed(event_body("during-outage"), KEY)
+            assert during.status_code == 503  # not acknowledged: Ordergroove retries
+            assert during.headers["Retry-After"] == "5"
 
-                with pg_connect() as admin:
-                    admin.execute(f'ALTER ROLE "{role}" LOGIN')
-                deadline = time.monotonic() + 10
-                while requests.get(receiver.url + "/health", timeout=10).status_code != 200:
-                    assert time.monotonic() < deadline, "store did not come back"
-                    time.sleep(0.2)
-                retried = receiver.post_signed(event_body("during-outage"), KEY)
-                assert retried.status_code == 200
-                assert retried.json()["status"] == "stored"
-            ids = [e.event_id for e in all_events(url)]
-            assert ids == ["before-outage", "during-outage"]
-            assert "store unreachable" in receiver.logs()
-        finally:
             with pg_connect() as admin:
-                admin.execute(f'DROP OWNED BY "{role}" CASCADE')
-                admin.execute(f'DROP ROLE "{role}"')
+                admin.execute(f'ALTER ROLE "{role}" LOGIN')
+            deadline = time.monotonic() + 10
+            while requests.get(receiver.url + "/health", timeout=10).status_code != 200:
+                assert time.monotonic() < deadline, "store did not come back"
+                time.sleep(0.2)
+            retried = receiver.post_signed(event_body("during-outage"), KEY)
+            assert retried.status_code == 200
+            assert retried.json()["status"] == "stored"
+        ids = [e.event_id for e in all_events(url)]
+        assert ids == ["before-outage", "during-outage"]
+        assert "store unreachable" in receiver.logs()
 
 
 def test_postgres_refused_payload_fails_alone(tmp_path):
@@ -142,48 +151,34 @@ def test_two_stores_on_one_table_share_ids_and_keep_seq_order():
 
 def test_a_select_only_role_can_read_what_the_receiver_stored():
     """The tap may run with a read-only database role: opening the store must not need DDL."""
-    role = f"og_wh_ro_{uuid.uuid4().hex[:10]}"
-    with pg_schema() as schema:
+    with pg_schema() as schema, login_role("og_wh_ro") as role:
         with open_store(pg_url(schema)) as writer:
             assert writer.store_event("ro-1", "order.delete", 5, '{"id": "ro-1"}')
         with pg_connect() as admin:
-            admin.execute(f'CREATE ROLE "{role}" LOGIN')
             admin.execute(f'GRANT USAGE ON SCHEMA "{schema}" TO "{role}"')
             admin.execute(f'GRANT SELECT ON "{schema}".ordergroove_webhook_events TO "{role}"')
-        try:
-            with open_store(pg_url(schema, user=role)) as reader:
-                [event] = reader.read_since(0)
-            assert (event.event_id, event.created_unix, event.payload) == (
-                "ro-1",
-                5,
-                {"id": "ro-1"},
-            )
-        finally:
-            with pg_connect() as admin:
-                admin.execute(f'DROP OWNED BY "{role}" CASCADE')
-                admin.execute(f'DROP ROLE "{role}"')
+        with open_store(pg_url(schema, user=role)) as reader:
+            [event] = reader.read_since(0)
+        assert (event.event_id, event.created_unix, event.payload) == (
+            "ro-1",
+            5,
+            {"id": "ro-1"},
+        )
 
 
 def test_synchronous_commit_off_for_the_role_is_overridden(tmp_path):
     """A role or database with synchronous_commit=off would let PostgreSQL confirm a commit
     before its WAL is flushed; the receiver must not inherit that for its writes."""
-    role = f"og_wh_async_{uuid.uuid4().hex[:10]}"
-    with pg_schema() as schema:
+    with pg_schema() as schema, login_role("og_wh_async") as role:
         with pg_connect() as admin:
-            admin.execute(f'CREATE ROLE "{role}" LOGIN')
             admin.execute(f'ALTER ROLE "{role}" SET synchronous_commit = off')
             admin.execute(f'GRANT ALL ON SCHEMA "{schema}" TO "{role}"')
-        try:
-            url = pg_url(schema, user=role)
-            with running(Receiver(url, KEY, tmp_path / "receiver.log")) as receiver:
-                assert receiver.post_signed(event_body("async-role"), KEY).status_code == 200
-                store = requests.get(receiver.url + "/health", timeout=5).json()["store"]
-            assert store["durability"] == (
-                "synchronous_commit=on (forced; the session default is off), fsync=on"
-            )
-            assert "synchronous_commit is off for this role" in receiver.logs()
-            assert [e.event_id for e in all_events(url)] == ["async-role"]
-        finally:
-            with pg_connect() as admin:
-                admin.execute(f'DROP OWNED BY "{role}" CASCADE')
-                admin.execute(f'DROP ROLE "{role}"')
+        url = pg_url(schema, user=role)
+        with running(Receiver(url, KEY, tmp_path / "receiver.log")) as receiver:
+            assert receiver.post_signed(event_body("async-role"), KEY).status_code == 200
+            store = requests.get(receiver.url + "/health", timeout=5).json()["store"]
+        assert store["durability"] == (
+            "synchronous_commit=on (forced; the session default is off), fsync=on"
+        )
+        assert "synchronous_commit is off for this role" in receiver.logs()
+        assert [e.event_id for e in all_events(url)] == ["async-role"]
