@@ -32,9 +32,14 @@ class StoreStream(Stream):
     is_sorted = True
 
     def stored_events(self, context: Context | None) -> Iterable:
-        """Events newer than this stream's bookmark."""
-        after = self.get_starting_replication_key_value(context) or 0
-        return read_events(self.config["webhook_store_url"], int(after))
+        """Events newer than this stream's bookmark.
+
+        Read from the saved state only: the SDK's starting value falls back to
+        ``start_date``, a time, which means nothing for an arrival number.
+        """
+        saved = self.get_context_state(context).get("replication_key_value")
+        after = int(saved) if isinstance(saved, int | str) and str(saved).isdigit() else 0
+        return read_events(self.config["webhook_store_url"], after)
 
 
 class WebhookEventsStream(StoreStream):

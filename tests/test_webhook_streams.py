@@ -81,3 +81,21 @@ def test_store_errors_name_the_setting_and_hide_the_password(shared_fake, tmp_pa
     assert "Setting `webhook_store_url` (postgresql://postgres:***@127.0.0.1" in run.stderr
     assert "og_no_such_database" in run.stderr
     assert "Pw-n0t-logged" not in run.stderr + run.stdout
+
+
+def test_start_date_does_not_apply_to_the_arrival_number(shared_fake, tmp_path):
+    """prod sets start_date; the webhook streams' bookmark is a seq, not a time."""
+    receiver = Receiver(f"sqlite:///{tmp_path}/events.db", KEY, tmp_path / "receiver.log").start()
+    try:
+        sender = WebhookSender(receiver.webhook_url, KEY)
+        assert sender.send("order.create", {"public_id": "A"}, None, "first").status_code == 200
+        config = tap_config(
+            shared_fake, webhook_store_url=receiver.store_url, start_date="2020-01-01T00:00:00Z"
+        )
+        first = run_tap(tmp_path / "1", config, streams=["webhook_events"])
+        assert [e["event_id"] for e in first.records["webhook_events"]] == ["first"]
+        assert sender.send("order.create", {"public_id": "B"}, None, "second").status_code == 200
+        second = run_tap(tmp_path / "2", config, state=first.state, streams=["webhook_events"])
+        assert [e["event_id"] for e in second.records["webhook_events"]] == ["second"]
+    finally:
+        receiver.stop()
