@@ -102,9 +102,19 @@ def sync_streams(
             sync_one(stream)
         return
 
+    failed = threading.Event()
+
     def run(stream: Stream) -> None:
-        with lock.held():
-            sync_one(stream)
+        if (
+            failed.is_set()
+        ):  # a worker may pick up a queued stream before pending ones are cancelled
+            return
+        try:
+            with lock.held():
+                sync_one(stream)
+        except BaseException:
+            failed.set()
+            raise
 
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="stream") as pool:
         futures = [pool.submit(run, stream) for stream in streams]
