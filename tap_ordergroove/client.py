@@ -20,6 +20,7 @@ from email.utils import parsedate_to_datetime
 from functools import cached_property
 from http import HTTPStatus
 
+import backoff
 import msgspec
 import requests
 import urllib3
@@ -308,8 +309,20 @@ class OrdergrooveStream(RESTStream):
         )
 
     def request_decorator(self, func: Callable) -> Callable:
-        """The SDK's retry loop, with a clear error once the tries are used up."""
-        retrying = super().request_decorator(func)
+        """The SDK's retry loop, logged once per retry, with a clear error at the end.
+
+        The same ``backoff.on_exception`` the SDK builds, but without the library's own
+        'Backing off' / 'Giving up' lines: ``backoff_handler`` already logs each retry
+        (path, try N of M, wait) and the final error says what to do.
+        """
+        retrying = backoff.on_exception(
+            self.backoff_wait_generator,
+            RETRYABLE_EXCEPTIONS,
+            max_tries=self.backoff_max_tries,
+            on_backoff=self.backoff_handler,
+            jitter=self.backoff_jitter,
+            logger=None,
+        )(func)
 
         def call(prepared_request: requests.PreparedRequest, context: Context | None) -> t.Any:
             try:
@@ -336,9 +349,9 @@ class OrdergrooveStream(RESTStream):
         )
         return (
             f"Could not connect to {where} after {self.backoff_max_tries()} tries: "
-            f"{_connection_reason(exc)}. Check `base_url` (the Meltano `dev` environment "
-            "points at the local fake API; use `--environment prod` for a real account), "
-            "`environment`, and this machine's network, proxy and DNS."
+            f"{_connection_reason(exc)}. Check `base_url` (when set it replaces "
+            "`environment`; in this project's meltano.yml the `dev` environment sets it to "
+            "the local fake API), `environment`, and this machine's network, proxy and DNS."
         )
 
     # Records ------------------------------------------------------------------

@@ -64,21 +64,36 @@ def read_events(url: str, after_seq: int) -> Iterator[StoredEvent]:
         store.close()
 
 
-def _open_existing_store(url: str) -> EventStore:
-    """The receiver's store; the tap never creates one (a typo would read nothing, forever)."""
+def check_store_url(url: str) -> None:
+    """Refuse, before any sync, a URL that cannot name an existing store.
+
+    The tap never creates a store: a typo would otherwise read nothing, forever.
+    """
     from tap_ordergroove.webhooks.sqlite_store import sqlite_path
+
+    scheme = url.partition(":")[0].lower()
+    if scheme not in {"sqlite", "postgresql", "postgres"}:
+        detail = "use sqlite:////abs/path/events.db or postgresql://user@host:5432/dbname"
+        raise _store_error(url, detail)
+    try:
+        path = sqlite_path(url) if scheme == "sqlite" else None
+    except ValueError as exc:
+        raise _store_error(url, str(exc)) from None
+    if path is not None and not path.is_file():
+        detail = (
+            f"there is no SQLite file at {path}. Use the exact --store URL "
+            "`tap-ordergroove-webhooks serve` was started with (sqlite:////abs/path.db)"
+        )
+        raise _store_error(url, detail)
+
+
+def _open_existing_store(url: str) -> EventStore:
+    """The receiver's store, opened for reading; never created here."""
     from tap_ordergroove.webhooks.store import mask_url, open_store, url_secrets
 
+    check_store_url(url)
     try:
-        if url.partition(":")[0].lower() == "sqlite" and not sqlite_path(url).is_file():
-            detail = (
-                f"there is no SQLite file at {sqlite_path(url)}. Use the exact --store URL "
-                "`tap-ordergroove-webhooks serve` was started with (sqlite:////abs/path.db)"
-            )
-            raise _store_error(url, detail)
         return open_store(url)
-    except WebhookStoreError:
-        raise
     except Exception as exc:  # noqa: BLE001 - any driver error: name the setting
         text = str(exc)
         for secret in url_secrets(url):
@@ -89,6 +104,7 @@ def _open_existing_store(url: str) -> EventStore:
 def _store_error(url: str, detail: str) -> WebhookStoreError:
     from tap_ordergroove.webhooks.store import mask_url
 
+    detail = " ".join(detail.split()).rstrip(".")  # driver errors span lines
     return WebhookStoreError(
         f"Setting `webhook_store_url` ({mask_url(url)}) cannot be read: {detail}. The "
         "webhook streams and delete tombstones need the receiver's store; fix the URL or "

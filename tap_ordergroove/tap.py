@@ -22,6 +22,7 @@ from tap_ordergroove.concurrency import (
 )
 from tap_ordergroove.errors import OrdergrooveError
 from tap_ordergroove.event_streams import DeletedRecordsStream, WebhookEventsStream
+from tap_ordergroove.events import check_store_url
 from tap_ordergroove.output import OrdergrooveWriter
 from tap_ordergroove.ratelimit import RateLimiter
 from tap_ordergroove.sftp import SFTP_PROPERTIES, check_sources, sftp_configured, sftp_streams
@@ -281,6 +282,8 @@ class TapOrdergroove(Tap):
             )
         if problems:
             raise ConfigValidationError(" ".join(problems), errors=problems)
+        if self.config.get("webhook_store_url"):
+            check_store_url(str(self.config["webhook_store_url"]))
 
     @cached_property
     def zone(self) -> OrdergrooveZone:

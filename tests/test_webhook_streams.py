@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from fake_ordergroove.webhook_sender import WebhookSender
 from tests.conftest import tap_config
 from tests.singer_run import run_tap
@@ -66,11 +68,22 @@ def test_odd_events_are_read_not_fatal_and_good_deletes_still_land(shared_fake, 
 def test_a_store_url_that_names_no_store_is_an_error_and_creates_nothing(shared_fake, tmp_path):
     missing = tmp_path / "typo" / "events.db"
     config = tap_config(shared_fake, webhook_store_url=f"sqlite:///{missing}")
-    run = run_tap(tmp_path / "tap", config, streams=["deleted_records"], check=False)
+    run = run_tap(tmp_path / "tap", config, check=False)
     assert run.returncode != 0
     assert "Setting `webhook_store_url`" in run.stderr
     assert f"no SQLite file at {missing}" in run.stderr
     assert not missing.parent.exists()
+    assert not run.records, "refused before any stream starts"
+
+
+@pytest.mark.parametrize("url", ["mysql://root@127.0.0.1/og", "/var/lib/og/events.db"])
+def test_a_store_url_of_another_kind_is_refused_before_any_stream(shared_fake, tmp_path, url):
+    run = run_tap(tmp_path, tap_config(shared_fake, webhook_store_url=url), check=False)
+    assert run.returncode != 0
+    assert "Setting `webhook_store_url`" in run.stderr
+    assert "sqlite:////abs/path/events.db or postgresql://" in run.stderr
+    assert "Traceback" not in run.stderr
+    assert not run.records
 
 
 def test_store_errors_name_the_setting_and_hide_the_password(shared_fake, tmp_path):
