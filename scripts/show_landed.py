@@ -35,8 +35,9 @@ def main(db_path: str, api_url: str) -> int:
         "SELECT public_id, status, total, place, updated FROM ordergroove.orders "
         "WHERE status = 1 ORDER BY place LIMIT 3"
     )
-    for row in con.execute(query).fetchall():
-        print("  ", row)
+    print(f"   {'public_id':<34}{'status':>6}{'total':>10}  {'place (UTC)':<21}updated (UTC)")
+    for public_id, status, total, place, updated in con.execute(query).fetchall():
+        print(f"   {public_id:<34}{status:>6}{total:>10.2f}  {place!s:<21}{updated!s}")
     con.close()
     print("\nAll tables match the API." if ok else "\nSome tables do not match the API!")
     return 0 if ok else 1

@@ -96,8 +96,9 @@ CONFIG_SCHEMA = th.PropertiesList(
         th.NumberType(minimum=0),
         default=15,
         title="Lookback window (minutes)",
-        description="Saved bookmarks are moved this far back, to absorb clock differences "
-        "between this machine and Ordergroove. Costs only a few re-read records.",
+        description="A saved bookmark is never later than this run's start minus this many "
+        "minutes (it is the newest value seen when that is earlier), to absorb clock "
+        "differences and late commits at Ordergroove. Costs only a few re-read records.",
     ),
     th.Property(
         "backfill_window_days",

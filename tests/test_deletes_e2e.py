@@ -98,7 +98,6 @@ def test_webhook_deletes_flag_exactly_the_deleted_rows(tmp_path, schema):
         assert set(orders) == {deleted_order["public_id"]}
         assert set(items) == deleted_items | {other_item["public_id"]}
         assert orders_after == orders_before  # soft deletes: no row removed
-        # Nothing else changed, and the flagged rows keep every column (snapshot == REST).
         # Nothing else changed and flagged rows keep every column (snapshot == REST row),
         # except what the item removal really changed: Ordergroove bumps the order's
         # `updated` and so its remaining items' `order_updated`.
