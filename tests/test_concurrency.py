@@ -90,11 +90,12 @@ def test_output_is_valid_singer_and_every_state_is_resumable(runs):
 def test_no_stream_starts_after_one_failed(shared_fake, tmp_path):
     """As in a sequential run: streams already running finish, no queued one starts.
 
-    A wrong key fails each of the 5 running streams at its first request; before the fix
-    a worker freed by the first failure started a 6th stream before the rest were cancelled.
+    A wrong key fails each stream at its first request. Up to 5 may have started before
+    the first failure (thread start-up decides how many); before the fix, a worker freed
+    by the first failure also started a 6th stream before the rest were cancelled.
     """
     before = len(shared_fake.request_log.snapshot())
     config = tap_config(shared_fake, api_key="wrong-key", max_concurrent_streams=5)
     run = run_tap(tmp_path, config, check=False)
     assert run.returncode != 0
-    assert len(shared_fake.request_log.snapshot()) - before == 5
+    assert 1 <= len(shared_fake.request_log.snapshot()) - before <= 5
