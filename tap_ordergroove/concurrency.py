@@ -105,9 +105,8 @@ def sync_streams(
     failed = threading.Event()
 
     def run(stream: Stream) -> None:
-        if (
-            failed.is_set()
-        ):  # a worker may pick up a queued stream before pending ones are cancelled
+        # A worker may pick up a queued stream before the pending ones are cancelled.
+        if failed.is_set():
             return
         try:
             with lock.held():

@@ -55,7 +55,7 @@ def read_events(url: str, after_seq: int) -> Iterator[StoredEvent]:
             try:
                 page = store.read_since(after_seq, limit=PAGE)
             except Exception as exc:  # noqa: BLE001 - any driver error: name the setting
-                raise _store_error(url, store.redact(str(exc))) from None
+                raise _store_error(url, str(exc)) from None
             yield from page
             if len(page) < PAGE:
                 return
@@ -89,22 +89,22 @@ def check_store_url(url: str) -> None:
 
 def _open_existing_store(url: str) -> EventStore:
     """The receiver's store, opened for reading; never created here."""
-    from tap_ordergroove.webhooks.store import mask_url, open_store, url_secrets
+    from tap_ordergroove.webhooks.store import open_store
 
     check_store_url(url)
     try:
         return open_store(url)
     except Exception as exc:  # noqa: BLE001 - any driver error: name the setting
-        text = str(exc)
-        for secret in url_secrets(url):
-            text = text.replace(secret, "***")
-        raise _store_error(mask_url(url), text) from None
+        raise _store_error(url, str(exc)) from None
 
 
 def _store_error(url: str, detail: str) -> WebhookStoreError:
-    from tap_ordergroove.webhooks.store import mask_url
+    """The one place store failures are worded: URL masked, any password scrubbed."""
+    from tap_ordergroove.webhooks.store import mask_url, url_secrets
 
-    detail = " ".join(detail.split()).rstrip(".")  # driver errors span lines
+    for secret in url_secrets(url):  # driver errors may quote the DSN
+        detail = detail.replace(secret, "***")
+    detail = " ".join(detail.split()).rstrip(".")  # and span lines
     return WebhookStoreError(
         f"Setting `webhook_store_url` ({mask_url(url)}) cannot be read: {detail}. The "
         "webhook streams and delete tombstones need the receiver's store; fix the URL or "
