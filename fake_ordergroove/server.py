@@ -92,6 +92,8 @@ class _Reply:
     payload: bytes
     content_type: str
     headers: dict[str, str] = field(default_factory=dict)
+    #: Seconds to wait between pieces of the body (a "trickle" fault); 0 sends it at once.
+    trickle: float = 0.0
 
 
 def _json_reply(status: int, body: Any, headers: dict[str, str] | None = None) -> _Reply:
@@ -114,6 +116,25 @@ def _fault_reply(fault: Fault) -> _Reply:
         body = {"detail": "Resource is currently in use. Please try again shortly."}
         return _json_reply(423, body, headers)
     return _Reply(status, _HTML_ERRORS[status].encode(), "text/html; charset=utf-8", headers)
+
+
+_PAGE_FAULTS = ("trickle", "html", "truncated")
+_TRICKLE_BYTES = 16
+_GATEWAY_PAGE = (
+    b"<html><head><title>Maintenance</title></head><body><h1>We'll be right back</h1>"
+    b"<p>The service is temporarily unavailable.</p></body></html>"
+)
+
+
+def _page_fault(reply: _Reply, fault: Fault) -> _Reply:
+    """A 200 that goes wrong after the status line: slow body, HTML, or JSON cut short."""
+    if fault.kind == "trickle":
+        return _Reply(200, reply.payload, reply.content_type, reply.headers, fault.delay)
+    if fault.kind == "html":
+        return _Reply(200, _GATEWAY_PAGE, "text/html; charset=utf-8")
+    if fault.kind == "truncated":
+        return _Reply(200, reply.payload[: len(reply.payload) // 2], reply.content_type)
+    return reply
 
 
 def encode_cursor(position: Position, reverse: bool) -> str:
@@ -248,7 +269,12 @@ class _Handler(BaseHTTPRequestHandler):
         return self.rfile.read(size) if size > 0 else b""
 
     def _send(
-        self, status: int, payload: bytes, content_type: str, headers: dict[str, str] | None
+        self,
+        status: int,
+        payload: bytes,
+        content_type: str,
+        headers: dict[str, str] | None,
+        trickle: float = 0.0,
     ) -> None:
         """Write a complete response with Content-Length so keep-alive keeps working.
 
@@ -263,11 +289,21 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         try:
             self.end_headers()
-            self.wfile.write(payload)
+            if trickle:
+                self._trickle(payload, trickle)
+            else:
+                self.wfile.write(payload)
             self.wfile.flush()
         except (BrokenPipeError, ConnectionResetError):
             self.client_gone = True
             self.close_connection = True
+
+    def _trickle(self, payload: bytes, delay: float) -> None:
+        """A few bytes, a pause, a few more: every socket read of the client succeeds."""
+        for start in range(0, len(payload), _TRICKLE_BYTES):
+            self.wfile.write(payload[start : start + _TRICKLE_BYTES])
+            self.wfile.flush()
+            time.sleep(delay)
 
     def _send_json(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
         """Write a JSON answer rendered like DRF."""
@@ -303,7 +339,7 @@ class _Handler(BaseHTTPRequestHandler):
         if reply is None:
             self.close_connection = True  # "drop": no bytes at all, the client sees EOF
             return
-        self._send(reply.status, reply.payload, reply.content_type, reply.headers)
+        self._send(reply.status, reply.payload, reply.content_type, reply.headers, reply.trickle)
         entry["client_gone"] = self.client_gone
 
     def _api_reply(self, method: str, path: str, pairs: list[tuple[str, str]]) -> _Reply | None:
@@ -318,7 +354,7 @@ class _Handler(BaseHTTPRequestHandler):
                 return None
             if fault.kind == "slow":
                 time.sleep(fault.delay)
-            else:
+            elif fault.kind not in _PAGE_FAULTS:
                 return _fault_reply(fault)
         try:
             if spec is None:
@@ -331,7 +367,8 @@ class _Handler(BaseHTTPRequestHandler):
             body = self._list(spec, pairs)
         except _ApiError as err:
             return _json_reply(err.status, err.body, err.headers)
-        return _json_reply(200, body)
+        reply = _json_reply(200, body)
+        return _page_fault(reply, fault) if fault is not None else reply
 
     def _list(self, spec: ObjectSpec, pairs: list[tuple[str, str]]) -> dict[str, Any]:
         """Build the v2 (cursor) or v1 (page number) envelope for a list call."""

@@ -1,32 +1,19 @@
-"""The one place that knows how to talk to Ordergroove's list endpoints.
+"""What Ordergroove's list pages mean: envelope, records, windows, bookmarks.
 
-Owns: host and auth, the v2 cursor envelope and its ``next`` links, error
-classification (fatal vs retryable), backoff with Retry-After, client-side
-pacing, Central-time filters, type conversion of records, and the bookmark
-rule. Stream classes in ``streams.py`` only declare what differs per endpoint.
+``http_client.py`` fetches one page (host, auth, deadline, retries, error verdicts);
+this module follows the v2 cursor envelope's ``next`` links, converts records to the
+schema's types, slices time windows, and applies the bookmark rule. Stream classes in
+``streams.py`` only declare what differs per endpoint.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import random
-import re
 import time
 import typing as t
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
-from email.utils import parsedate_to_datetime
 from functools import cached_property
-from http import HTTPStatus
 
-import backoff
-import msgspec
 import requests
-import urllib3
-from singer_sdk import RESTStream
-from singer_sdk.authenticators import APIKeyAuthenticator
-from singer_sdk.exceptions import RetriableAPIError
 from singer_sdk.helpers._util import utc_now
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.pagination import BaseHATEOASPaginator
@@ -34,43 +21,17 @@ from singer_sdk.singerlib import RecordMessage
 from singer_sdk.streams.rest import HTTPRequest, PageContext
 
 from tap_ordergroove.coerce import RecordConverter
-from tap_ordergroove.errors import (
-    OrdergrooveAuthError,
-    OrdergrooveConnectionError,
-    OrdergrooveRequestError,
-    OrdergrooveResponseError,
-    OrdergrooveRetriesExhausted,
-)
+from tap_ordergroove.errors import OrdergrooveResponseError
 from tap_ordergroove.events import DELETED_AT, deletions, read_events
+from tap_ordergroove.http_client import OrdergrooveHTTPStream, decoded_body
 from tap_ordergroove.timezones import OrdergrooveZone, parse_instant, utc_iso
 
 if t.TYPE_CHECKING:
-    from collections.abc import Callable, Generator, Iterable
+    from collections.abc import Generator, Iterable
     from urllib.parse import ParseResult
 
     from singer_sdk.helpers.types import Context
 
-ENVIRONMENTS = {
-    "production": "https://restapi.ordergroove.com",
-    "staging": "https://staging.restapi.ordergroove.com",
-}
-API_VERSION_HEADER = "X-OG-API-VERSION"
-RETRYABLE_STATUSES = frozenset({HTTPStatus.LOCKED, HTTPStatus.TOO_MANY_REQUESTS})
-RETRYABLE_EXCEPTIONS = (  # what the SDK's backoff retries; anything else fails at once
-    RetriableAPIError,
-    ConnectionResetError,
-    requests.exceptions.Timeout,
-    requests.exceptions.ConnectionError,
-    requests.exceptions.ChunkedEncodingError,
-    requests.exceptions.ContentDecodingError,
-)
-MAX_RETRY_AFTER_SECONDS = 300.0
-MAX_BACKOFF_SECONDS = 60.0
-_BODY_ATTR = "_ordergroove_body"
-_TAGS = re.compile(r"<[^>]*>")
-#: Numbers Ordergroove sends unquoted become exact decimals, never floats; msgspec also
-#: parses a page about twice as fast as the json module.
-_DECODER = msgspec.json.Decoder(float_hook=Decimal)
 #: Stream-state key: end of the last fully read backfill window of an unfinished run.
 BACKFILL_MARKER = "backfill_done_until"
 #: Stream-state key: last webhook-store ``seq`` whose deletes this stream has emitted.
@@ -78,53 +39,15 @@ WEBHOOK_SEQ = "webhook_seq"
 
 
 def response_body(response: requests.Response) -> dict:
-    """The parsed list envelope, parsed once per response (paginator and parser share it)."""
-    body = getattr(response, _BODY_ATTR, None)
-    if body is None:
-        try:
-            body = _DECODER.decode(response.content)
-        except ValueError as exc:
-            msg = (
-                f"Ordergroove answered {response.status_code} for {response.request.path_url} "
-                f"with a body that is not JSON: {response.text[:200]!r}"
-            )
-            raise OrdergrooveResponseError(msg) from exc
-        if not isinstance(body, dict) or not isinstance(body.get("results"), list):
-            msg = (
-                f"Ordergroove answered {response.request.path_url} without the list envelope "
-                f"{{next, previous, results}}; got {str(body)[:200]!r}. Check `base_url`."
-            )
-            raise OrdergrooveResponseError(msg)
-        setattr(response, _BODY_ATTR, body)
+    """The parsed list envelope (the body was parsed and checked to be JSON on arrival)."""
+    body = decoded_body(response)
+    if not isinstance(body, dict) or not isinstance(body.get("results"), list):
+        msg = (
+            f"Ordergroove answered {response.request.path_url} without the list envelope "
+            f"{{next, previous, results}}; got {str(body)[:200]!r}. Check `base_url`."
+        )
+        raise OrdergrooveResponseError(msg)
     return body
-
-
-def api_message(response: requests.Response) -> str:
-    """Ordergroove's own error text (``{"detail": ...}`` or ``{"field": [...]}``), shortened."""
-    try:
-        body = response.json()
-    except ValueError:
-        text = " ".join(_TAGS.sub(" ", response.text).split())  # an HTML error page's words
-        return text[:200] or response.reason
-    if isinstance(body, dict) and set(body) == {"detail"}:
-        return str(body["detail"])[:300].rstrip(".")
-    return json.dumps(body, separators=(",", ":"))[:300]
-
-
-def retry_after_seconds(response: requests.Response | None) -> float | None:
-    """Seconds from a ``Retry-After`` header (delta-seconds or HTTP date), if present."""
-    value = response.headers.get("Retry-After") if response is not None else None
-    if not value:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return None
-        seconds = (when - datetime.now(UTC)).total_seconds()
-    return min(max(seconds, 0.0), MAX_RETRY_AFTER_SECONDS)
 
 
 class OrdergroovePaginator(BaseHATEOASPaginator):
@@ -135,7 +58,7 @@ class OrdergroovePaginator(BaseHATEOASPaginator):
         return response_body(response).get("next")
 
 
-class OrdergrooveStream(RESTStream):
+class OrdergrooveStream(OrdergrooveHTTPStream):
     """Base class for one Ordergroove list endpoint."""
 
     #: Query parameters every first-page request carries (e.g. products' ``autoship_enabled``).
@@ -160,48 +83,6 @@ class OrdergrooveStream(RESTStream):
         self.run_started_at = datetime.now(UTC)
         self.pages = 0
         self.tries_total = 0
-
-    # Connection ---------------------------------------------------------------
-
-    @property
-    def url_base(self) -> str:
-        """``base_url`` when set, else the host of the configured environment."""
-        base = self.config.get("base_url") or ENVIRONMENTS[self.config["environment"]]
-        return base.rstrip("/")
-
-    @cached_property
-    def authenticator(self) -> APIKeyAuthenticator:
-        """Sends the key as ``x-api-key``; it never goes into a URL, so never into logs."""
-        return APIKeyAuthenticator(key="x-api-key", value=self.config["api_key"])
-
-    @cached_property
-    def requests_session(self) -> requests.Session:
-        """A session that reads proxy and CA settings from the environment once.
-
-        requests re-reads the whole environment on every request otherwise (about 0.8 ms
-        a page); proxies (honouring NO_PROXY) and the CA bundle are resolved up front.
-        """
-        session = requests.Session()
-        session.proxies.update(requests.utils.get_environ_proxies(self.url_base))
-        session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get(
-            "CURL_CA_BUNDLE", True
-        )
-        session.trust_env = False
-        return session
-
-    @property
-    def http_headers(self) -> dict:
-        """Headers of every call; the version header switches lists to cursor pagination."""
-        return {
-            API_VERSION_HEADER: "2",
-            "Accept": "application/json",
-            "User-Agent": self.user_agent,
-        }
-
-    @property
-    def timeout(self) -> int:
-        """Seconds before a request is abandoned and retried (large lists can take 20 s+)."""
-        return int(self.config["request_timeout"])
 
     @cached_property
     def zone(self) -> OrdergrooveZone:
@@ -233,126 +114,6 @@ class OrdergrooveStream(RESTStream):
             end = parse_instant(window["end"])
             params[self.end_param] = self.zone.filter_value(end, bound="end")
         return params
-
-    def _request(
-        self, prepared_request: requests.PreparedRequest, context: Context | None
-    ) -> requests.Response:
-        self._tap.rate_limiter.wait()  # type: ignore[attr-defined]
-        self.tries_total += 1
-        return super()._request(prepared_request, context)
-
-    def validate_response(self, response: requests.Response) -> None:
-        """Sort answers into fatal (stop now, say why) and retryable (back off, try again)."""
-        status = response.status_code
-        if status < HTTPStatus.BAD_REQUEST:
-            return
-        path = response.request.path_url.split("?")[0] if response.request else self.path
-        if status in {HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN}:
-            raise OrdergrooveAuthError(self._auth_message(status, api_message(response)))
-        if status in RETRYABLE_STATUSES or status >= HTTPStatus.INTERNAL_SERVER_ERROR:
-            msg = f"{status} {response.reason} from {path}: {api_message(response)}"
-            raise RetriableAPIError(msg, response)
-        hint = (
-            " Check `base_url` / `environment`: this path does not exist there."
-            if status == HTTPStatus.NOT_FOUND
-            else " A filter or page size was refused; check `start_date`, `page_size`."
-        )
-        msg = f"Ordergroove rejected GET {path} with {status}: {api_message(response)}.{hint}"
-        raise OrdergrooveRequestError(msg)
-
-    def _auth_message(self, status: int, detail: str) -> str:
-        where = self.config.get("base_url") or (
-            f"{self.config['environment']} ({ENVIRONMENTS[self.config['environment']]})"
-        )
-        return (
-            f"Ordergroove refused the API key with {status} ({detail}) at {where}. Check that "
-            "`api_key` is right, that it was issued for this environment (staging and "
-            "production keys differ; see `environment`), and that it has the 'Bulk Operations' "
-            "permission, which a data sync needs."
-        )
-
-    # Retries ------------------------------------------------------------------
-
-    def backoff_wait_generator(self) -> Generator[float, t.Any, None]:  # type: ignore[override]
-        """Exponential backoff with jitter, or the server's Retry-After when it sends one."""
-        base = float(self.config["retry_backoff_seconds"])
-        exc = yield 0.0
-        attempt = 0
-        while True:
-            attempt += 1
-            response = getattr(exc, "response", None)
-            server_says = retry_after_seconds(response)
-            if server_says is not None:
-                exc = yield server_says
-                continue
-            ceiling = min(MAX_BACKOFF_SECONDS, base * 2 ** (attempt - 1))
-            exc = yield ceiling / 2 + random.uniform(0, ceiling / 2)  # noqa: S311
-
-    def backoff_jitter(self, value: float) -> float:
-        """Jitter is already in the wait generator; Retry-After must be honoured as is."""
-        return value
-
-    def backoff_max_tries(self) -> int:
-        """Tries per request before giving up (setting ``max_tries``)."""
-        return int(self.config["max_tries"])
-
-    def backoff_handler(self, details: t.Mapping[str, t.Any]) -> None:
-        """One warning per retry, naming the path and the failure, never the key."""
-        exc = details.get("exception")
-        self.logger.warning(
-            "Retrying %s after try %d of %d failed (%s); waiting %.1f s",
-            self.path,
-            details.get("tries"),
-            self.backoff_max_tries(),
-            _describe(exc),
-            details.get("wait") or 0.0,
-        )
-
-    def request_decorator(self, func: Callable) -> Callable:
-        """The SDK's retry loop, logged once per retry, with a clear error at the end.
-
-        The same ``backoff.on_exception`` the SDK builds, but without the library's own
-        'Backing off' / 'Giving up' lines: ``backoff_handler`` already logs each retry
-        (path, try N of M, wait) and the final error says what to do.
-        """
-        retrying = backoff.on_exception(
-            self.backoff_wait_generator,
-            RETRYABLE_EXCEPTIONS,
-            max_tries=self.backoff_max_tries,
-            on_backoff=self.backoff_handler,
-            jitter=self.backoff_jitter,
-            logger=None,
-        )(func)
-
-        def call(prepared_request: requests.PreparedRequest, context: Context | None) -> t.Any:
-            try:
-                with self._tap.sync_lock.released():  # type: ignore[attr-defined]
-                    return retrying(prepared_request, context)
-            except RETRYABLE_EXCEPTIONS as exc:
-                if _never_connected(exc):
-                    raise OrdergrooveConnectionError(self._connection_message(exc)) from None
-                msg = (
-                    f"Gave up on {self.path} after {self.backoff_max_tries()} tries: "
-                    f"{_describe(exc)}. Ordergroove kept rate-limiting, locking or failing, or "
-                    "the network dropped. Streams that finished keep their bookmarks; this "
-                    "stream's bookmark did not move. Re-run later, or raise `max_tries` / "
-                    "`request_timeout`."
-                )
-                raise OrdergrooveRetriesExhausted(msg) from exc
-
-        return call
-
-    def _connection_message(self, exc: BaseException) -> str:
-        where = self.config.get("base_url") or (
-            f"{ENVIRONMENTS[self.config['environment']]} (`environment` "
-            f"{self.config['environment']})"
-        )
-        return (
-            f"Could not connect to {where} after {self.backoff_max_tries()} tries: "
-            f"{_connection_reason(exc)}. Check `base_url` (when set it replaces "
-            "`environment`; in this project's meltano.yml the `dev` environment sets it to "
-            "the local fake API), `environment`, and this machine's network, proxy and DNS."
-        )
 
     # Records ------------------------------------------------------------------
 
@@ -504,29 +265,3 @@ class OrdergrooveStream(RESTStream):
             return None
         lookback = timedelta(minutes=float(self.config["lookback_minutes"]))
         return utc_iso(self.run_started_at - lookback)
-
-
-def _never_connected(exc: BaseException) -> bool:
-    """True when no connection was made at all (refused, unknown host), not a drop."""
-    reason = getattr(exc.args[0], "reason", None) if exc.args else None
-    return isinstance(exc, requests.exceptions.ConnectionError) and isinstance(
-        reason, urllib3.exceptions.NewConnectionError
-    )
-
-
-def _connection_reason(exc: BaseException) -> str:
-    """'connection refused' or 'name not resolved', without urllib3's nesting."""
-    reason = getattr(exc.args[0], "reason", None)
-    if isinstance(reason, urllib3.exceptions.NameResolutionError):
-        return "the host name does not resolve"
-    text = str(reason)
-    return "connection refused" if "refused" in text.lower() else text.split(": ", 1)[-1]
-
-
-def _describe(exc: BaseException | None) -> str:
-    """A short, key-free description of a request failure."""
-    if exc is None:
-        return "unknown error"
-    if isinstance(exc, RetriableAPIError):
-        return str(exc)
-    return f"{type(exc).__name__}: {exc}"
