@@ -121,8 +121,8 @@ CONFIG_SCHEMA = th.PropertiesList(
         th.IntegerType(minimum=1),
         default=8,
         title="Max tries per request",
-        description="Tries per request on 423, 429, 5xx, timeouts and dropped connections "
-        "before the sync stops with an error.",
+        description="Tries per request on 423, 429, 5xx, timeouts, dropped connections and "
+        "200s that are not JSON before the sync stops with an error.",
     ),
     th.Property(
         "retry_backoff_seconds",
@@ -137,7 +137,8 @@ CONFIG_SCHEMA = th.PropertiesList(
         th.IntegerType(minimum=1),
         default=120,
         title="Request timeout (seconds)",
-        description="Seconds to wait for one page; large unfiltered lists can take over 20 s.",
+        description="Wall-clock seconds for one whole page (headers and body); a page not "
+        "complete by then is retried. Large unfiltered lists can take over 20 s.",
     ),
     th.Property(
         "max_requests_per_minute",
