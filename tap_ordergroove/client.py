@@ -34,6 +34,7 @@ from singer_sdk.singerlib import RecordMessage
 from singer_sdk.streams.rest import HTTPRequest, PageContext
 
 from tap_ordergroove.coerce import RecordConverter
+from tap_ordergroove.envelope import Page, unwrap
 from tap_ordergroove.errors import (
     OrdergrooveAuthError,
     OrdergrooveConnectionError,
@@ -42,7 +43,7 @@ from tap_ordergroove.errors import (
     OrdergrooveRetriesExhausted,
 )
 from tap_ordergroove.events import DELETED_AT, deletions, read_events
-from tap_ordergroove.timezones import OrdergrooveZone, parse_instant, utc_iso
+from tap_ordergroove.timezones import FILTER_FORMAT, OrdergrooveZone, parse_instant, utc_iso
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable, Generator, Iterable
@@ -77,10 +78,10 @@ BACKFILL_MARKER = "backfill_done_until"
 WEBHOOK_SEQ = "webhook_seq"
 
 
-def response_body(response: requests.Response) -> dict:
-    """The parsed list envelope, parsed once per response (paginator and parser share it)."""
-    body = getattr(response, _BODY_ATTR, None)
-    if body is None:
+def response_body(response: requests.Response) -> Page:
+    """The parsed page, parsed once per response (paginator and parser share it)."""
+    page = getattr(response, _BODY_ATTR, None)
+    if page is None:
         try:
             body = _DECODER.decode(response.content)
         except ValueError as exc:
@@ -89,14 +90,9 @@ def response_body(response: requests.Response) -> dict:
                 f"with a body that is not JSON: {response.text[:200]!r}"
             )
             raise OrdergrooveResponseError(msg) from exc
-        if not isinstance(body, dict) or not isinstance(body.get("results"), list):
-            msg = (
-                f"Ordergroove answered {response.request.path_url} without the list envelope "
-                f"{{next, previous, results}}; got {str(body)[:200]!r}. Check `base_url`."
-            )
-            raise OrdergrooveResponseError(msg)
-        setattr(response, _BODY_ATTR, body)
-    return body
+        page = unwrap(body, response.request.path_url)
+        setattr(response, _BODY_ATTR, page)
+    return page
 
 
 def api_message(response: requests.Response) -> str:
@@ -132,7 +128,7 @@ class OrdergroovePaginator(BaseHATEOASPaginator):
 
     def get_next_url(self, response: requests.Response) -> str | None:
         """The absolute URL of the next page, or None on the last page."""
-        return response_body(response).get("next")
+        return response_body(response).next
 
 
 class OrdergrooveStream(RESTStream):
@@ -143,6 +139,8 @@ class OrdergrooveStream(RESTStream):
     #: Names of the incremental filter parameters, when the endpoint has them.
     start_param: t.ClassVar[str | None] = None
     end_param: t.ClassVar[str | None] = None
+    #: ``strftime`` format the endpoint documents for those filters.
+    filter_format: t.ClassVar[str] = FILTER_FORMAT
     #: Largest page size the endpoint accepts, and the setting that picks it.
     page_size_setting: t.ClassVar[str] = "page_size"
     #: Object type whose webhook delete snapshots become soft-deleted rows in this stream.
@@ -160,6 +158,7 @@ class OrdergrooveStream(RESTStream):
         self.run_started_at = datetime.now(UTC)
         self.pages = 0
         self.tries_total = 0
+        self.shapes_seen: set[str] = set()
 
     # Connection ---------------------------------------------------------------
 
@@ -228,10 +227,14 @@ class OrdergrooveStream(RESTStream):
         window = context or {}
         if self.start_param and window.get("start"):
             start = parse_instant(window["start"])
-            params[self.start_param] = self.zone.filter_value(start, bound="start")
+            params[self.start_param] = self.zone.filter_value(
+                start, bound="start", fmt=self.filter_format
+            )
         if self.end_param and window.get("end"):
             end = parse_instant(window["end"])
-            params[self.end_param] = self.zone.filter_value(end, bound="end")
+            params[self.end_param] = self.zone.filter_value(
+                end, bound="end", fmt=self.filter_format
+            )
         return params
 
     def _request(
@@ -357,9 +360,13 @@ class OrdergrooveStream(RESTStream):
     # Records ------------------------------------------------------------------
 
     def parse_response(self, response: requests.Response) -> Iterable[dict]:
-        """The ``results`` of one page."""
+        """The records of one page, whichever documented shape it came in (logged once)."""
         self.pages += 1
-        return response_body(response)["results"]
+        page = response_body(response)
+        if page.shape not in self.shapes_seen:
+            self.shapes_seen.add(page.shape)
+            self.logger.info("Stream '%s': Ordergroove answered with a %s", self.name, page.shape)
+        return page.results
 
     @cached_property
     def converter(self) -> RecordConverter:
@@ -419,15 +426,28 @@ class OrdergrooveStream(RESTStream):
         self.stream_state.pop(BACKFILL_MARKER, None)
         if last_seq is not None:
             self.stream_state[WEBHOOK_SEQ] = last_seq
-        if self.converter.unknown_seen and self.report_unknown_fields:
-            self.logger.warning(
-                "Stream '%s': Ordergroove sent fields the schema does not know, not emitted: %s",
-                self.name,
-                ", ".join(sorted(self.converter.unknown_seen)),
-            )
+        self._report_drift()
         if version is not None:
             # Only now, after every page was read: a failed run never flags live rows.
             self._write_activate_version_message(version)
+
+    def _report_drift(self) -> None:
+        """One warning per kind of schema drift, so no value is ever dropped silently."""
+        converter = self.converter
+        if converter.unknown_seen and self.report_unknown_fields:
+            self.logger.warning(
+                "Stream '%s': Ordergroove sent fields the schema does not know, not emitted: %s",
+                self.name,
+                ", ".join(sorted(converter.unknown_seen)),
+            )
+        for field, value in sorted(converter.deprecated_dropped.items()):
+            self.logger.warning(
+                "Stream '%s': deprecated field '%s' held a value of the wrong type (e.g. %r), "
+                "emitted as null; the sync went on",
+                self.name,
+                field,
+                value,
+            )
 
     def _begin_table_version(self) -> int | None:
         """For full-table streams, a version for this read of the whole table.
