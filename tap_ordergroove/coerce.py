@@ -22,6 +22,8 @@ from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+import msgspec
+
 from tap_ordergroove.errors import OrdergrooveResponseError
 from tap_ordergroove.timezones import OrdergrooveZone
 
@@ -97,12 +99,17 @@ def to_boolean(value: Any) -> bool | None:
     raise ConversionError(f"expected a boolean, got {value!r}")
 
 
+#: Structured values in text fields become compact JSON with sorted keys; numbers the
+#: decoder read as exact ``Decimal`` are written back as the same JSON numbers.
+_TEXT_ENCODER = msgspec.json.Encoder(decimal_format="number", order="sorted")
+
+
 def to_string(value: Any) -> str | None:
     """Text; structured values are kept as compact JSON so nothing is lost."""
     if value is None or isinstance(value, str):
         return value
     if isinstance(value, dict | list):
-        return json.dumps(value, separators=(",", ":"), sort_keys=True)
+        return _TEXT_ENCODER.encode(value).decode()
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
