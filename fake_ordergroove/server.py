@@ -22,13 +22,17 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from .clock import parse_filter_value
-from .dataset import Criterion, Dataset, Position
+from .dataset import ORDER_STATUS, Criterion, Dataset, Position
 from .faults import Fault, FaultInjector
 from .schema import OBJECTS, OBJECTS_BY_PATH, ObjectSpec
 
 __all__ = ["FakeOrdergroove", "RequestLog"]
 
 DEFAULT_PAGE_SIZE = 10
+#: Response shapes the reference shows for list endpoints (see tap_ordergroove/envelope.py):
+#: the v2 envelope, a bare array (one-time incentives example), one object (cancel reasons).
+SHAPES = ("v2", "array", "object")
+_WITH_SFI = ("all_with_standard_flex_incentives", "only_with_standard_flex_incentives")
 _TRUE = ("true", "True", "1")
 _FALSE = ("false", "False", "0")
 _HTML_ERRORS = {
@@ -157,7 +161,7 @@ def decode_cursor(text: str, spec: ObjectSpec) -> tuple[Position, bool]:
     if spec.compound_key:
         if not isinstance(key, list) or len(key) != len(spec.key):
             raise invalid
-        if not all(isinstance(part, str) for part in key):
+        if not all(isinstance(part, str | int) for part in key):  # cancel_reason is an int
             raise invalid
         return (sort_value, tuple(key)), bool(reverse)
     if not isinstance(key, str):
@@ -364,14 +368,15 @@ class _Handler(BaseHTTPRequestHandler):
                     405, {"detail": f'Method "{method}" not allowed.'}, {"Allow": "GET"}
                 )
             fake.authorize(self.headers.get("x-api-key"))
-            body = self._list(spec, pairs)
+            body = self._list(spec, pairs, fake.envelopes.get(spec.path, "v2"))
         except _ApiError as err:
             return _json_reply(err.status, err.body, err.headers)
         reply = _json_reply(200, body)
         return _page_fault(reply, fault) if fault is not None else reply
 
-    def _list(self, spec: ObjectSpec, pairs: list[tuple[str, str]]) -> dict[str, Any]:
-        """Build the v2 (cursor) or v1 (page number) envelope for a list call."""
+    def _list(self, spec: ObjectSpec, pairs: list[tuple[str, str]], shape: str) -> Any:
+        """Build the v2 (cursor) or v1 (page number) envelope for a list call, or the bare
+        array / single object some reference examples show, when ``shape`` asks for it."""
         fake = self.server.fake
         params = dict(pairs)
         errors: dict[str, list[str]] = {}
@@ -388,9 +393,16 @@ class _Handler(BaseHTTPRequestHandler):
         if errors:
             raise _ApiError(400, errors)
         base = f"http://{self.headers.get('Host') or fake.netloc}{spec.path}"
+        if shape != "v2":
+            _, records = fake.dataset.slice(spec.name, criteria, 0, 10**9)
+            shown = _shown(spec, params, records)
+            return shown if shape == "array" else (shown[0] if shown else {})
         if (self.headers.get("X-OG-API-VERSION") or "").strip() == "2":
-            return _cursor_page(fake.dataset, spec, pairs, criteria, page_size, base)
-        return _number_page(fake.dataset, spec, pairs, criteria, page_size, base)
+            body = _cursor_page(fake.dataset, spec, pairs, criteria, page_size, base)
+        else:
+            body = _number_page(fake.dataset, spec, pairs, criteria, page_size, base)
+        body["results"] = _shown(spec, params, body["results"])
+        return body
 
     # -- control API ---------------------------------------------------------------------
     def _control(self, method: str, path: str, pairs: list[tuple[str, str]], body: bytes) -> None:
@@ -415,20 +427,53 @@ class _Handler(BaseHTTPRequestHandler):
         self._send_json(status, result)
 
 
+def _shown(spec: ObjectSpec, params: dict[str, str], records: list[dict]) -> list[dict]:
+    """Records as a call with ``params`` sees them: ``include_*`` fields only when asked
+    for, offer-profile coupons' flex incentives only with ``offer_profile_category``."""
+    fields = spec.served_fields(params)
+    if len(fields) != len(spec.fields):
+        records = [{name: record[name] for name in fields} for record in records]
+    if spec.name == "offer_profiles" and params.get("offer_profile_category") not in _WITH_SFI:
+        records = [_without_sfi(record) for record in records]
+    return records
+
+
+def _without_sfi(profile: dict) -> dict:
+    """An offer profile whose coupons omit ``standard_flex_incentives`` (a copy)."""
+    copy = dict(profile)
+    for name in ("initial_coupon", "recurring_coupon"):
+        coupon = copy.get(name)
+        if isinstance(coupon, dict):
+            copy[name] = {k: v for k, v in coupon.items() if k != "standard_flex_incentives"}
+    return copy
+
+
 def _criteria(
     spec: ObjectSpec, params: dict[str, str], errors: dict[str, list[str]]
 ) -> list[Criterion]:
-    """Translate query params into dataset criteria; unknown params are ignored like DRF."""
+    """Translate query params into dataset criteria; unknown params are ignored like DRF.
+
+    Range filters must be in the endpoint's documented format (placement responses: a
+    space, never a ``T``); ``status`` on orders and items is the order status code.
+    """
     criteria: list[Criterion] = []
     for param, (record_field, op) in spec.range_filters.items():
         raw = params.get(param)
         if raw is None or raw == "":
             continue
-        value = parse_filter_value(raw)
+        value = parse_filter_value(raw, spec.filter_format)
         if value is None:
             errors[param] = ["Enter a valid date/time."]
         else:
             criteria.append((record_field, op, value))
+    if spec.name in ("orders", "items") and params.get("status", "") != "":
+        try:
+            status = int(params["status"])
+        except ValueError:
+            errors["status"] = ["Enter a whole number."]
+        else:
+            field = "status" if spec.name == "orders" else ORDER_STATUS
+            criteria.append((field, "in", (status,)))
     if spec.name == "products":
         autoship = params.get("autoship_enabled", "true")
         if autoship in _TRUE:
@@ -553,6 +598,8 @@ class FakeOrdergroove:
         self.auth_failure_status = auth_failure_status
         self.verbose = verbose
         self.faults = FaultInjector()
+        #: path -> response shape ("v2", "array", "object"); v2 unless set.
+        self.envelopes: dict[str, str] = {}
         self.request_log = RequestLog()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -633,7 +680,8 @@ class FakeOrdergroove:
         Routes (no API key, no latency, no faults):
         GET health | GET/POST/DELETE faults | GET/DELETE requests | GET records?object=
         | GET counts | POST update {object,key,fields} | POST create {object,fields}
-        | POST delete {object,key} | POST latency {latency_ms} | POST freeze_time {now}.
+        | POST delete {object,key} | POST latency {latency_ms} | POST freeze_time {now}
+        | POST envelope {path, shape}.
         """
         routes = {
             ("GET", "health"): self._c_health,
@@ -649,6 +697,7 @@ class FakeOrdergroove:
             ("POST", "delete"): self._c_delete,
             ("POST", "latency"): self._c_latency,
             ("POST", "freeze_time"): self._c_freeze_time,
+            ("POST", "envelope"): self._c_envelope,
         }
         name = path.removeprefix("/_control/").strip("/")
         handler = routes.get((method, name))
@@ -706,6 +755,22 @@ class FakeOrdergroove:
             raise ValueError("latency_ms must be a number >= 0")
         self.latency_ms = value
         return 200, {"latency_ms": value}
+
+    def _c_envelope(self, params: dict[str, str], payload: Any) -> tuple[int, Any]:
+        """Serve a list path as the v2 envelope, a bare array or a single object."""
+        body = _body(payload)
+        path, shape = body.get("path"), body.get("shape")
+        if path not in OBJECTS_BY_PATH or shape not in SHAPES:
+            raise ValueError(f"path must be a list path and shape one of {list(SHAPES)}")
+        self.set_envelope(path, shape)
+        return 200, dict(self.envelopes)
+
+    def set_envelope(self, path: str, shape: str) -> None:
+        """Answer ``path`` in ``shape`` from now on ("v2" restores the envelope)."""
+        if shape == "v2":
+            self.envelopes.pop(path, None)
+        else:
+            self.envelopes[path] = shape
 
     def _c_freeze_time(self, params: dict[str, str], payload: Any) -> tuple[int, Any]:
         """Pin (or with null, release) the clock that stamps mutations."""

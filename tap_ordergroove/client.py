@@ -21,10 +21,10 @@ from singer_sdk.singerlib import RecordMessage
 from singer_sdk.streams.rest import HTTPRequest, PageContext
 
 from tap_ordergroove.coerce import RecordConverter
-from tap_ordergroove.errors import OrdergrooveResponseError
+from tap_ordergroove.envelope import Page, unwrap
 from tap_ordergroove.events import DELETED_AT, deletions, read_events
 from tap_ordergroove.http_client import OrdergrooveHTTPStream, decoded_body
-from tap_ordergroove.timezones import OrdergrooveZone, parse_instant, utc_iso
+from tap_ordergroove.timezones import FILTER_FORMAT, OrdergrooveZone, parse_instant, utc_iso
 
 if t.TYPE_CHECKING:
     from collections.abc import Generator, Iterable
@@ -32,22 +32,23 @@ if t.TYPE_CHECKING:
 
     from singer_sdk.helpers.types import Context
 
+_PAGE_ATTR = "_ordergroove_page"
 #: Stream-state key: end of the last fully read backfill window of an unfinished run.
 BACKFILL_MARKER = "backfill_done_until"
 #: Stream-state key: last webhook-store ``seq`` whose deletes this stream has emitted.
 WEBHOOK_SEQ = "webhook_seq"
 
 
-def response_body(response: requests.Response) -> dict:
-    """The parsed list envelope (the body was parsed and checked to be JSON on arrival)."""
-    body = decoded_body(response)
-    if not isinstance(body, dict) or not isinstance(body.get("results"), list):
-        msg = (
-            f"Ordergroove answered {response.request.path_url} without the list envelope "
-            f"{{next, previous, results}}; got {str(body)[:200]!r}. Check `base_url`."
-        )
-        raise OrdergrooveResponseError(msg)
-    return body
+def response_body(response: requests.Response) -> Page:
+    """The page in whichever documented shape it came, unwrapped once per response.
+
+    The body was already parsed (and found to be JSON) when the answer arrived.
+    """
+    page = getattr(response, _PAGE_ATTR, None)
+    if page is None:
+        page = unwrap(decoded_body(response), response.request.path_url)
+        setattr(response, _PAGE_ATTR, page)
+    return page
 
 
 class OrdergroovePaginator(BaseHATEOASPaginator):
@@ -55,7 +56,7 @@ class OrdergroovePaginator(BaseHATEOASPaginator):
 
     def get_next_url(self, response: requests.Response) -> str | None:
         """The absolute URL of the next page, or None on the last page."""
-        return response_body(response).get("next")
+        return response_body(response).next
 
 
 class OrdergrooveStream(OrdergrooveHTTPStream):
@@ -66,6 +67,8 @@ class OrdergrooveStream(OrdergrooveHTTPStream):
     #: Names of the incremental filter parameters, when the endpoint has them.
     start_param: t.ClassVar[str | None] = None
     end_param: t.ClassVar[str | None] = None
+    #: ``strftime`` format the endpoint documents for those filters.
+    filter_format: t.ClassVar[str] = FILTER_FORMAT
     #: Largest page size the endpoint accepts, and the setting that picks it.
     page_size_setting: t.ClassVar[str] = "page_size"
     #: Object type whose webhook delete snapshots become soft-deleted rows in this stream.
@@ -83,6 +86,7 @@ class OrdergrooveStream(OrdergrooveHTTPStream):
         self.run_started_at = datetime.now(UTC)
         self.pages = 0
         self.tries_total = 0
+        self.shapes_seen: set[str] = set()
 
     @cached_property
     def zone(self) -> OrdergrooveZone:
@@ -109,18 +113,26 @@ class OrdergrooveStream(OrdergrooveHTTPStream):
         window = context or {}
         if self.start_param and window.get("start"):
             start = parse_instant(window["start"])
-            params[self.start_param] = self.zone.filter_value(start, bound="start")
+            params[self.start_param] = self.zone.filter_value(
+                start, bound="start", fmt=self.filter_format
+            )
         if self.end_param and window.get("end"):
             end = parse_instant(window["end"])
-            params[self.end_param] = self.zone.filter_value(end, bound="end")
+            params[self.end_param] = self.zone.filter_value(
+                end, bound="end", fmt=self.filter_format
+            )
         return params
 
     # Records ------------------------------------------------------------------
 
     def parse_response(self, response: requests.Response) -> Iterable[dict]:
-        """The ``results`` of one page."""
+        """The records of one page, whichever documented shape it came in (logged once)."""
         self.pages += 1
-        return response_body(response)["results"]
+        page = response_body(response)
+        if page.shape not in self.shapes_seen:
+            self.shapes_seen.add(page.shape)
+            self.logger.info("Stream '%s': Ordergroove answered with a %s", self.name, page.shape)
+        return page.results
 
     @cached_property
     def converter(self) -> RecordConverter:
@@ -180,15 +192,28 @@ class OrdergrooveStream(OrdergrooveHTTPStream):
         self.stream_state.pop(BACKFILL_MARKER, None)
         if last_seq is not None:
             self.stream_state[WEBHOOK_SEQ] = last_seq
-        if self.converter.unknown_seen and self.report_unknown_fields:
-            self.logger.warning(
-                "Stream '%s': Ordergroove sent fields the schema does not know, not emitted: %s",
-                self.name,
-                ", ".join(sorted(self.converter.unknown_seen)),
-            )
+        self._report_drift()
         if version is not None:
             # Only now, after every page was read: a failed run never flags live rows.
             self._write_activate_version_message(version)
+
+    def _report_drift(self) -> None:
+        """One warning per kind of schema drift, so no value is ever dropped silently."""
+        converter = self.converter
+        if converter.unknown_seen and self.report_unknown_fields:
+            self.logger.warning(
+                "Stream '%s': Ordergroove sent fields the schema does not know, not emitted: %s",
+                self.name,
+                ", ".join(sorted(converter.unknown_seen)),
+            )
+        for field, value in sorted(converter.deprecated_dropped.items()):
+            self.logger.warning(
+                "Stream '%s': deprecated field '%s' held a value of the wrong type (e.g. %r), "
+                "emitted as null; the sync went on",
+                self.name,
+                field,
+                value,
+            )
 
     def _begin_table_version(self) -> int | None:
         """For full-table streams, a version for this read of the whole table.

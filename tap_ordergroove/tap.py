@@ -172,7 +172,8 @@ CONFIG_SCHEMA = th.PropertiesList(
         description="Adds `upcoming_orders` and `upcoming_items`: the full current set of "
         "status-1 orders and their items, re-read every run; rows no longer returned are "
         "flagged `_sdc_deleted_at`. Finds deletes without webhooks (also out-of-stock item "
-        "removals) at the cost of full scans of /orders/ (twice) and /items/ per run.",
+        "removals); reads only status-1 orders and items (`status=1`), about "
+        "ceil(upcoming orders / 100) + ceil(their items / 100) requests per run.",
     ),
     th.Property(
         "webhook_store_url",
