@@ -361,6 +361,9 @@ class _Handler(BaseHTTPRequestHandler):
             elif fault.kind not in _PAGE_FAULTS:
                 return _fault_reply(fault)
         try:
+            if spec is None and method == "GET" and _retrieve_target(path) is not None:
+                fake.authorize(self.headers.get("x-api-key"))
+                return _json_reply(200, _retrieve(fake.dataset, path))
             if spec is None:
                 raise _ApiError(404, {"detail": "Not found."})
             if method != "GET":
@@ -491,6 +494,28 @@ def _criteria(
         if status != "all":
             criteria.append(("status", "in", (status,)))
     return criteria
+
+
+#: Retrieve endpoints (``GET /orders/{order_id}/``, ``GET /items/{item_id}/``): the tap
+#: asks them whether an object a late ``order.delete`` / ``item.remove`` names is gone.
+RETRIEVABLE = ("orders", "items")
+
+
+def _retrieve_target(path: str) -> tuple[str, str] | None:
+    """``(object type, public_id)`` for a retrieve path, else None."""
+    parts = path.strip("/").split("/")
+    if len(parts) == 2 and parts[0] in RETRIEVABLE and parts[1]:
+        return parts[0], parts[1]
+    return None
+
+
+def _retrieve(dataset: Dataset, path: str) -> dict[str, Any]:
+    """The object, or DRF's 404 ``{"detail": "Not found."}`` when it does not exist."""
+    target = _retrieve_target(path)
+    record = dataset.get(*target) if target is not None else None
+    if record is None:
+        raise _ApiError(404, {"detail": "Not found."})
+    return record
 
 
 def _with_param(base: str, pairs: Iterable[tuple[str, str]], name: str, value: str | None) -> str:

@@ -12,6 +12,8 @@ import time
 import typing as t
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
+from http import HTTPStatus
+from urllib.parse import quote
 
 import requests
 from singer_sdk.helpers._util import utc_now
@@ -20,6 +22,7 @@ from singer_sdk.pagination import BaseHATEOASPaginator
 from singer_sdk.singerlib import RecordMessage
 from singer_sdk.streams.rest import HTTPRequest, PageContext
 
+from tap_ordergroove import stopping
 from tap_ordergroove.coerce import RecordConverter
 from tap_ordergroove.envelope import Page, unwrap
 from tap_ordergroove.events import DELETED_AT, deletions, read_events
@@ -87,6 +90,8 @@ class OrdergrooveStream(OrdergrooveHTTPStream):
         self.pages = 0
         self.tries_total = 0
         self.shapes_seen: set[str] = set()
+        #: The window being read (for progress lines); None until the first page.
+        self.current_window: dict[str, str] | None = None
 
     @cached_property
     def zone(self) -> OrdergrooveZone:
@@ -178,17 +183,26 @@ class OrdergrooveStream(OrdergrooveHTTPStream):
         """Read every time window in turn (one window unless ``backfill_window_days`` is set).
 
         After each closed window a STATE records its end, so a run that crashes mid-backfill
-        resumes from there. Safe: a window ends before this run started, and anything
-        changed after its window was read now carries a later timestamp.
+        resumes from there. Safe: a closed window ends no later than this run's start minus
+        the lookback (the bookmark's own rule), and anything changed after its window was
+        read now carries a later timestamp. Once every window is read, the start of the
+        first one becomes the least bookmark: a resumed stream whose last window held no
+        records still ends with a real bookmark instead of going back to `start_date`.
         """
         version = self._begin_table_version()
         last_seq = yield from self.tombstones()
-        for window in self.windows(context):
+        windows = self.windows(context)
+        for window in windows:
+            self.current_window = window
             yield from self.request_records(window)
             if window.get("end"):
                 self.stream_state[BACKFILL_MARKER] = window["end"]
                 self.state_manager.is_flushed = False
                 self._write_state_message()
+        if self.replication_key and windows[0].get("start"):
+            self._increment_stream_state(
+                {self.replication_key: windows[0]["start"]}, context=context
+            )
         self.stream_state.pop(BACKFILL_MARKER, None)
         if last_seq is not None:
             self.stream_state[WEBHOOK_SEQ] = last_seq
@@ -228,17 +242,38 @@ class OrdergrooveStream(OrdergrooveHTTPStream):
         return self._stream_version
 
     def request_records(self, context: Context | None) -> Iterable[dict]:
-        """One cursor chain, holding this endpoint's reader slot (one reader per type)."""
+        """One cursor chain, holding this endpoint's reader slot (one reader per type).
+
+        Stops at the next record once SIGTERM / SIGINT arrived (``stopping``).
+        """
         with self._tap.reader_slots.reading(self.path):  # type: ignore[attr-defined]
-            yield from super().request_records(context)
+            for record in super().request_records(context):
+                stopping.check()
+                yield record
+
+    def check_access(self) -> None:
+        """One page of one record, filtered to "updated from now on": cheap at any size.
+
+        Sent before any SCHEMA, so a refused key fails the run before the target
+        creates empty tables. Goes through the normal retry and error handling.
+        """
+        params: dict[str, t.Any] = {"page_size": 1, **self.extra_params}
+        if self.start_param:
+            params[self.start_param] = self.zone.filter_value(self.run_started_at, bound="start")
+        request = self.build_prepared_request(
+            method="GET", url=self.get_url(None), params=params, headers=self.http_headers
+        )
+        self.request_decorator(self._request)(request, None)
 
     def tombstones(self) -> Generator[dict, None, int | None]:
         """Last-known records of objects deleted since the previous run, flagged deleted.
 
-        Emitted BEFORE the REST pages, so an object that exists again (re-created after
-        its delete) is overwritten by its live row and does not stay flagged. Deletes
-        without a snapshot only reach ``deleted_records``: a partial row here would
-        null out the warehouse row. Returns the last store ``seq`` read (saved only
+        Ordergroove retries webhooks for hours, out of order: an ``order.delete`` may
+        arrive after the order was re-created and synced live. So before a snapshot
+        becomes a tombstone, the object's retrieve endpoint must answer 404 (one request
+        per deleted object with a snapshot); an object that exists again keeps its live
+        row. Deletes without a snapshot only reach ``deleted_records``: a partial row here
+        would null out the warehouse row. Returns the last store ``seq`` read (saved only
         once the whole stream has synced).
         """
         url = self.config.get("webhook_store_url")
@@ -248,9 +283,37 @@ class OrdergrooveStream(OrdergrooveHTTPStream):
         for event in read_events(url, after):
             last_seq = event.seq
             for deletion in deletions(event):
-                if deletion.object_type == self.tombstone_type and deletion.snapshot:
+                if deletion.object_type != self.tombstone_type or not deletion.snapshot:
+                    continue
+                if self.object_gone(deletion.public_id):
                     yield {**deletion.snapshot, DELETED_AT: deletion.deleted_at}
+                else:
+                    self.logger.info(
+                        "Stream '%s': %s was deleted (event %s) but exists again; no tombstone",
+                        self.name,
+                        deletion.public_id,
+                        deletion.event_id,
+                    )
         return last_seq
+
+    def object_gone(self, public_id: str) -> bool:
+        """True when Ordergroove's retrieve endpoint (``GET /orders/{id}/``) answers 404."""
+        url = f"{self.url_base}{self.path}{quote(public_id, safe='')}/"
+        params = {"omit_price_calculation": "true"} if self.path == "/items/" else None
+        request = self.build_prepared_request(
+            method="GET", url=url, params=params, headers=self.http_headers
+        )
+        response = self.request_decorator(self._retrieve)(request, None)
+        return response.status_code == HTTPStatus.NOT_FOUND
+
+    def _retrieve(
+        self, prepared_request: requests.PreparedRequest, context: Context | None
+    ) -> requests.Response:
+        """One retrieve call, paced, bounded and retried like pages; a 404 means "gone"."""
+        response = self.send_once(prepared_request, context)
+        if response.status_code != HTTPStatus.NOT_FOUND:
+            self.validate_response(response)
+        return response
 
     def windows(self, context: Context | None) -> list[dict[str, str]]:
         """Time windows to read: ``[start, +N days], ..., [last, open end]``.
@@ -271,12 +334,20 @@ class OrdergrooveStream(OrdergrooveHTTPStream):
         if not days:
             return [{"start": utc_iso(start)}]
         step = timedelta(days=int(days))
+        # A closed window's end becomes a resume marker: the bookmark's lookback rule
+        # applies, or a change committed late just before the marker would be skipped.
+        last_close = self.run_started_at - self.lookback
         windows = []
-        while start + step < self.run_started_at:
+        while start + step <= last_close:
             windows.append({"start": utc_iso(start), "end": utc_iso(start + step)})
             start += step
         windows.append({"start": utc_iso(start)})
         return windows
+
+    @property
+    def lookback(self) -> timedelta:
+        """``lookback_minutes``: how far before the run start bookmarks and markers stay."""
+        return timedelta(minutes=float(self.config["lookback_minutes"]))
 
     def get_replication_key_signpost(self, context: Context | None = None) -> str | None:
         """The newest bookmark this run may save: its own start, minus the lookback window.
@@ -288,5 +359,4 @@ class OrdergrooveStream(OrdergrooveHTTPStream):
         """
         if not self.replication_key:
             return None
-        lookback = timedelta(minutes=float(self.config["lookback_minutes"]))
-        return utc_iso(self.run_started_at - lookback)
+        return utc_iso(self.run_started_at - self.lookback)

@@ -183,11 +183,19 @@ class OrdergrooveHTTPStream(RESTStream):
     def _request(
         self, prepared_request: requests.PreparedRequest, context: Context | None
     ) -> requests.Response:
-        """Send one request under the page deadline; paced by the tap's rate limiter.
+        """Send one request and judge the answer (see docs/sdk-overrides.md).
 
-        Replaces the SDK's ``_request`` (see docs/sdk-overrides.md): the send must run
-        inside ``deadline.deadline`` so a trickling page or a stop can cut it short.
+        Replaces the SDK's ``_request``: the send must run inside ``deadline.deadline``
+        so a trickling page or a stop can cut it short.
         """
+        response = self.send_once(prepared_request, context)
+        self.validate_response(response)
+        return response
+
+    def send_once(
+        self, prepared_request: requests.PreparedRequest, context: Context | None
+    ) -> requests.Response:
+        """One request under the page deadline, paced by the tap's rate limiter; no verdict."""
         stopping.check()
         self._tap.rate_limiter.wait()  # type: ignore[attr-defined]
         self.tries_total += 1  # type: ignore[attr-defined]
@@ -214,7 +222,6 @@ class OrdergrooveHTTPStream(RESTStream):
             context=context,
             extra_tags={"url": authenticated.path_url} if self._LOG_REQUEST_METRIC_URLS else None,
         )
-        self.validate_response(response)
         return response
 
     def validate_response(self, response: requests.Response) -> None:

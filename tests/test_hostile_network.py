@@ -30,7 +30,9 @@ def orders(run):
 
 def test_a_trickling_page_is_cut_at_request_timeout_and_retried(fake, orders_clean, tmp_path):
     # 16 bytes every 0.1 s: each socket read succeeds, the page would take minutes.
-    fake.faults.set([{"kind": "trickle", "count": 1, "delay": 0.1, "path": "/orders/"}])
+    # every=2: the first request to /orders/ is the tiny access check before any SCHEMA.
+    trickle = {"kind": "trickle", "count": 1, "every": 2, "delay": 0.1, "path": "/orders/"}
+    fake.faults.set([trickle])
     started = time.monotonic()
     run = run_tap(tmp_path, tap_config(fake, request_timeout=2), streams=STREAM, timeout=120)
     elapsed = time.monotonic() - started
