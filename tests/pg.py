@@ -53,7 +53,8 @@ def _answers(params: Mapping[str, str]) -> str | None:
     try:
         psycopg.connect(**params, connect_timeout=5).close()
     except psycopg.OperationalError as exc:
-        return str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+        lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+        return lines[-1] if lines else type(exc).__name__
     return None
 
 
@@ -96,12 +97,13 @@ def _resolve() -> dict[str, str]:
 
 def settings() -> dict[str, str]:
     """libpq keywords (host, port, user, dbname) of the test server; FAILS the test if none."""
-    global _settings, _failure
+    global _settings, _failure, description
     if _settings is None and _failure is None:
         try:
             _settings = _resolve()
         except (RuntimeError, local_postgres.LocalPostgresError) as exc:
             _failure = str(exc)
+            description = f"none: {_failure}"
         else:
             for key, name in ENV_NAMES.items():
                 os.environ[name] = _settings[key]
