@@ -207,7 +207,8 @@ class Header:
 
 def read_header(report: Report, names: list[str], zone: OrdergrooveZone, file: str) -> Header:
     """Map a header row onto the report; raises when the file cannot be loaded at all."""
-    normalised = [normalise_header(name) for name in names]
+    lookup = report.lookup
+    normalised = [lookup.get(key, key) for key in map(normalise_header, names)]
     seen: dict[str, int] = {}
     for index, field in enumerate(normalised):
         if not field:

@@ -130,9 +130,18 @@ class SftpSource:
                 )
         if listing.uploading and self.once("uploading"):
             logger.info("Ignoring files that are still being uploaded: %s", listing.uploading)
+        for report, names in sorted(listing.not_read.items()):
+            if self.once(f"not-read-{report}"):
+                logger.warning(
+                    "Not reading %d file(s) of Ordergroove's %s: the tap does not load that "
+                    "report (see 'Reports the tap does not read' in docs/sftp.md): %s",
+                    len(names),
+                    report,
+                    ", ".join(sorted(names)),
+                )
         if listing.other_reports and self.once("other-reports"):
             logger.info(
-                "Ignoring exports of reports the tap does not read: %s", listing.other_reports
+                "Ignoring exports of reports the tap does not know: %s", listing.other_reports
             )
         if listing.other_merchants and self.once("other-merchants"):
             logger.info(
