@@ -16,7 +16,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.sftp_server import SftpTestServer
+from tests.sftp_server import SftpTestServer, start_server
 from tests.test_meltano_e2e import MELTANO, ROOT, connect, target_env
 from tests.test_sftp_sync import ORDER_HEADER, SUB_HEADER, order_rows, sub_rows
 
@@ -94,7 +94,7 @@ def counts(schema: str) -> dict[str, int]:
 
 
 def test_sftp_only_merchant_lands_typed_rows_in_postgres_with_deltas_upserted(tmp_path, pg_schema):
-    server = SftpTestServer(tmp_path / "sftp").start()
+    server = start_server(tmp_path / "sftp")
     try:
         # A first run meets a backfill and the deltas after it: the same keys arrive twice.
         server.put("acmeorders__full04032024120000.csv", ORDER_HEADER + order_rows("A", 40))

@@ -30,6 +30,7 @@ from functools import cached_property
 from singer_sdk import Stream
 from singer_sdk.helpers.conform import TypeConformanceLevel
 
+from tap_ordergroove import stopping
 from tap_ordergroove.sftp import files as sftp_files
 from tap_ordergroove.sftp.errors import SftpFileError
 from tap_ordergroove.sftp.rows import Rejection, ReportReader
@@ -291,6 +292,7 @@ class SftpReportStream(Stream):
             self._log_plan(files, plan, bookmark)
             totals = [0, 0, 0]  # files, rows, rejected rows
             for index, file in enumerate(plan.files):
+                stopping.check()  # a stop requested between files starts no further file
                 remote = self._ready(conn, file)
                 if remote is None:
                     left = len(plan.files) - index - 1
