@@ -557,3 +557,71 @@ def test_key_authentication_with_openssh_and_encrypted_pem_keys(tmp_path):
         assert ("publickey", srv.username, False) in srv.logins  # the stranger's key
     finally:
         srv.stop()
+
+
+#: The help center's subscription report header (Automating Subscription Reports).
+DOCUMENTED_SUB_HEADER = (
+    "Merchant,Ordergroove User ID,Merchant User ID,Create Date,Create Time,Start Date,"
+    "Customer Status,Subscription ID,Subscription Status,Cancel Date\n"
+)
+#: The help center's order report header (Order Report), with the developer guide's key.
+DOCUMENTED_ORDER_HEADER = (
+    "Order Item ID,Merchant,Ordergroove User ID,Merchant User ID,Place Date,"
+    "Ordergroove Order ID,Ordergroove Subscription ID,Product,SKU,Quantity,Price,"
+    "Order Subtotal,Order Status,Merchant Order ID,Rejected Error Code\n"
+)
+
+
+def test_documented_report_names_and_columns_load_typed_and_other_reports_are_named(
+    server, tmp_path
+):
+    server.put(
+        "acme_subscription_03052024100000.csv",  # singular, as the help center names it
+        DOCUMENTED_SUB_HEADER
+        + "Acme,988432,941874,01/09/2016,01/09/2016 13:10:38,01/09/2016,Existing,S1,active,\n"
+        + "Acme,988433,941875,07/04/2016,07/04/2016 23:30:00,07/05/2016,New,S2,cancelled,"
+        "03/04/2024\n",
+    )
+    server.put(
+        "acme_orders_03052024090000.csv",
+        DOCUMENTED_ORDER_HEADER
+        + "I1,Acme,676873,2142608423,08/26/2025,2976631,911458,Growth,HS 1010-8,1,39.98,"
+        "39.98,Success,V263578579,\n",
+    )
+    # Documented reports the tap does not read; the cancellation report's name ends in
+    # `_subscriptions` and must not be taken for a subscription report of "acme_cancelled".
+    not_read = {
+        "acme_crm_subscription_03052024100000.csv": "og_subscription_id,customer_id\nX,1\n",
+        "acme_cancelled_subscriptions_03052024100000.csv": "Subscription ID,Merchant\nS9,Acme\n",
+    }
+    for name, text in not_read.items():
+        server.put(name, text)
+
+    run = run_tap(tmp_path, server.config())
+    (first, second) = run.records["subscription_report"]
+    assert {k: first[k] for k in ("subscription_id", "ordergroove_user_id", "create_date")} == {
+        "subscription_id": "S1",
+        "ordergroove_user_id": 988432,
+        "create_date": "2016-01-09",
+    }
+    assert first["create_time"] == "2016-01-09T19:10:38+00:00"  # 13:10:38 CST
+    assert second["create_time"] == "2016-07-05T04:30:00+00:00"  # 23:30 CDT, next day UTC
+    assert second["cancel_date"] == "2024-03-04"
+    assert first["extra_columns"] is None and first["customer_status"] == "Existing"
+    (order,) = run.records["order_report"]
+    assert order["order_subtotal"] == Decimal("39.98")
+    assert order["ordergroove_order_id"] == 2976631 and order["ordergroove_user_id"] == 676873
+    assert order["ordergroove_subscription_id"] == "911458" and order["extra_columns"] is None
+    assert "S9" not in {r["subscription_id"] for r in run.records["subscription_report"]}
+    assert run.state["bookmarks"]["subscription_report"]["last_file"] == (
+        "acme_subscription_03052024100000.csv"
+    )
+    for name, report in zip(
+        not_read, ("CRM subscription file", "cancellation report"), strict=True
+    ):
+        assert re.search(
+            rf"Not reading 1 file\(s\) of Ordergroove's {report}: the tap does not load that "
+            rf"report .*{re.escape(name)}",
+            run.stderr,
+        ), run.stderr[-3000:]
+    assert "does not know, kept as text in extra_columns" not in run.stderr

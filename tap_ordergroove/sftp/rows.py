@@ -225,7 +225,9 @@ def read_header(report: Report, names: list[str], zone: OrdergrooveZone, file: s
     if report.key not in seen:
         msg = (
             f"SFTP file {file!r} has no key column '{known[report.key].header}' "
-            f"({report.key}); header is {names!r}. Is this a {report.stream} export?"
+            f"({report.key}); header is {names!r}. Is this a {report.stream} export? If it "
+            f"is, ask Ordergroove to include the '{known[report.key].header}' column: rows "
+            "cannot be upserted without their key."
         )
         raise SftpFileError(msg)
     converters = [
