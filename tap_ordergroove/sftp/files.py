@@ -7,6 +7,10 @@ Ordergroove documents two naming forms, and both are in use:
 - per-report help articles: ``<merchant>_<report>_<MMDDYYYYHHMMSS>.csv``
   (``acme_orders_03052024103000.csv``).
 
+``<report>`` is ``orders`` or ``subscription(s)``; the CRM subscription file, the
+cancellation report and the member activity file are recognised too, so they are
+never read as one of those (see ``NOT_READ_REPORTS``), and left alone.
+
 Day and month swap places between the two, so the form decides how the 14
 digits are read. The timestamp is when the report was completed, in Ordergroove's
 zone (US Central): it orders the files and becomes the bookmark, in UTC. A name
