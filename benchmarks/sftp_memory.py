@@ -1,9 +1,12 @@
 """Peak memory of the tap reading SFTP exports: a small file vs a large one (figures only).
 
-Serves generated order-report CSVs from a real SFTP server on 127.0.0.1 (the
-tests' asyncssh server), runs the tap as its own process on each, and prints the
-tap's peak RSS (from ``wait4``), rows, and throughput. Streaming means the two
-peaks should be about the same, whatever the file size.
+Serves generated order-report CSVs from a real SFTP server on 127.0.0.1 (OpenSSH's
+sshd where the tests can run it, else their asyncssh server), runs the tap as its
+own process on each, and prints the tap's peak RSS (from ``wait4``), rows, and
+throughput. Streaming means the two peaks should be about the same, whatever the
+file size. Then it runs the tap on the large file once more and sends it SIGTERM
+after ``--stop-after-rows`` records, printing how long the tap took to exit and
+its exit status (the file in flight is abandoned, not read to its end).
 
 Usage: .venv/bin/python benchmarks/sftp_memory.py [--small-mb 1] [--large-mb 200]
 (``--large-mb 1000`` for the issue's 1 GB export; measured figures in benchmarks/SFTP.md).
@@ -14,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -23,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.sftp_server import SftpTestServer  # noqa: E402
+from tests.sftp_server import start_server  # noqa: E402
 
 HEADER = (
     "Order Item ID,Order ID,Order Status,Place Date,Merchant Product ID,Quantity,Price,"
@@ -53,8 +57,14 @@ def write_export(path: Path, megabytes: float) -> int:
     return rows
 
 
-def run_tap(config: dict, workdir: Path) -> tuple[float, int, int]:
-    """(seconds, peak RSS in KiB, RECORD lines) of one tap process."""
+def run_tap(
+    config: dict, workdir: Path, stop_after: int | None = None
+) -> tuple[float, int, int, int]:
+    """(seconds, peak RSS in KiB, RECORD lines, exit status) of one tap process.
+
+    With ``stop_after``, SIGTERM is sent after that many records and ``seconds``
+    is the time from the signal to the exit.
+    """
     config_file = workdir / "config.json"
     config_file.write_text(json.dumps(config))
     started = time.monotonic()
@@ -69,29 +79,38 @@ def run_tap(config: dict, workdir: Path) -> tuple[float, int, int]:
     for line in proc.stdout:
         if line.startswith(b'{"type":"RECORD"'):
             records += 1
+            if records == stop_after:
+                proc.send_signal(signal.SIGTERM)
+                started = time.monotonic()
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.monotonic() - started
-    if os.waitstatus_to_exitcode(status) != 0:
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0 and stop_after is None:
         sys.exit(f"tap failed; see {workdir / 'stderr.log'}")
-    return seconds, usage.ru_maxrss, records
+    return seconds, usage.ru_maxrss, records, code
 
 
 def main() -> None:
-    """Measure and print, small file first."""
+    """Measure and print, small file first, then a stop mid-file."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--small-mb", type=float, default=1)
     parser.add_argument("--large-mb", type=float, default=200)
+    parser.add_argument("--stop-after-rows", type=int, default=100_000)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
         print(f"{'file':>8} {'MB':>8} {'rows':>10} {'seconds':>8} {'MB/s':>6} {'peak RSS MiB':>12}")
         for label, megabytes in (("small", args.small_mb), ("large", args.large_mb)):
-            server = SftpTestServer(base / label / "sftp").start()
+            (base / label).mkdir()
+            server = start_server(base / label / "sftp")
             try:
                 name = "bench_orders_03052024090000.csv"
                 rows = write_export(server.folder / name, megabytes)
                 size = (server.folder / name).stat().st_size / 1e6
-                seconds, rss_kib, records = run_tap(server.config(), base / label)
+                seconds, rss_kib, records, _ = run_tap(server.config(), base / label)
+                if label == "large":
+                    (base / "stop").mkdir()
+                    stop = run_tap(server.config(), base / "stop", args.stop_after_rows)
             finally:
                 server.stop()
             assert records == rows, (records, rows)
@@ -99,6 +118,10 @@ def main() -> None:
                 f"{label:>8} {size:8.1f} {rows:10d} {seconds:8.1f} {size / seconds:6.1f} "
                 f"{rss_kib / 1024:12.1f}"
             )
+        print(
+            f"server: {type(server).__name__}; SIGTERM after {args.stop_after_rows} of {rows} "
+            f"rows: exited {stop[3]} after {stop[0]:.2f} s, {stop[2]} records written"
+        )
 
 
 if __name__ == "__main__":

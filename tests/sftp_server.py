@@ -1,11 +1,17 @@
-"""A real SFTP server on 127.0.0.1 for the tests: asyncssh, in a background thread.
+"""Real SFTP servers on 127.0.0.1 for the tests: OpenSSH's sshd, or asyncssh in a thread.
 
-It serves a temporary folder (chrooted), accepts one user by password or by
-public key, and can inject the faults the tap must survive: a file whose open is
-refused, a file that grows while it is looked at (an upload in progress), and a
-connection that drops after a given number of bytes of a file (a crash
-mid-download). Everything else is a plain SFTP server: the tap under test talks
-to it over TCP with paramiko, exactly as it talks to Ordergroove.
+``start_server`` gives the OpenSSH server (``openssh_server.py``) when this machine
+can run it (``/usr/sbin/sshd``, and root to add the test user): the same software
+as Ordergroove's ``feeds.ordergroove.com``. Without it, a developer's machine
+falls back to ``SftpTestServer`` here (asyncssh, pure Python, installed with the
+dev extras), so ``./scripts/test`` still runs with Python alone; with ``CI=true``
+the fallback is refused and the run fails, so CI always checks against OpenSSH.
+
+``SftpTestServer`` serves a temporary folder (chrooted), accepts one user by
+password or by public key, and can inject faults OpenSSH cannot be made to
+produce on cue: a file that grows whenever it is stat'ed (an upload in progress)
+and a connection that drops at a given byte of a file (a crash mid-download).
+Tests that need those ask for it by name.
 """
 
 from __future__ import annotations
@@ -150,9 +156,17 @@ class SftpTestServer:
         """Write a file into ``/outgoing/`` with its mtime ``age_seconds`` in the past."""
         path = self.folder / name
         path.write_bytes(text.encode() if isinstance(text, str) else text)
-        stamp = time.time() - age_seconds
-        os.utime(path, (stamp, stamp))
+        self.age(name, age_seconds)
         return path
+
+    def age(self, name: str, age_seconds: float) -> None:
+        """Set a file's mtime ``age_seconds`` in the past (uploaded that long ago)."""
+        stamp = time.time() - age_seconds
+        os.utime(self.folder / name, (stamp, stamp))
+
+    def refuse_open(self, name: str) -> None:
+        """Opening ``name`` fails with permission denied."""
+        self.faults.refuse_open.add(name)
 
     async def _listen(self) -> asyncssh.SSHAcceptor:
         return await asyncssh.listen(
@@ -187,3 +201,23 @@ class SftpTestServer:
         asyncio.run_coroutine_threadsafe(close(), self._loop).result(timeout=10)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=10)
+
+
+def start_server(root: Path, **kwargs: object) -> SftpTestServer:
+    """OpenSSH's sshd when this machine can run it, else (not in CI) the asyncssh server.
+
+    Both have the same interface (``OpenSshServer`` subclasses ``SftpTestServer``
+    for it); only ``faults`` beyond ``refuse_open`` need the asyncssh one.
+    """
+    from tests.openssh_server import OpenSshServer, openssh_unavailable
+
+    reason = openssh_unavailable()
+    if reason is None:
+        return OpenSshServer(root, **kwargs).start()  # type: ignore[arg-type]
+    if os.environ.get("CI", "").lower() == "true":
+        msg = (
+            f"CI must test against OpenSSH, but {reason}. Install it with "
+            "`apt-get install -y openssh-server` (see docs/sftp.md)."
+        )
+        raise RuntimeError(msg)
+    return SftpTestServer(root, **kwargs).start()  # type: ignore[arg-type]

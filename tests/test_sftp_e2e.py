@@ -11,14 +11,20 @@ import json
 import os
 import subprocess
 import uuid
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
 
-from tests.sftp_server import SftpTestServer
+from tests.sftp_server import SftpTestServer, start_server
 from tests.test_meltano_e2e import MELTANO, ROOT, connect, target_env
-from tests.test_sftp_sync import ORDER_HEADER, SUB_HEADER, order_rows, sub_rows
+from tests.test_sftp_sync import (
+    DOCUMENTED_SUB_HEADER,
+    ORDER_HEADER,
+    SUB_HEADER,
+    order_rows,
+    sub_rows,
+)
 
 SFTP_STREAMS = ("order_report", "subscription_report", "sftp_rejected_rows")
 
@@ -89,12 +95,23 @@ def meltano_state(schema: str) -> dict:
     return json.loads(meltano("state", "get", state_id(schema)).stdout)["singer_state"]["bookmarks"]
 
 
+def column_types(schema: str, table: str) -> dict[str, str]:
+    return dict(
+        query(
+            "SELECT column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = %s AND table_name = %s",
+            schema,
+            table,
+        )
+    )
+
+
 def counts(schema: str) -> dict[str, int]:
     return {s: query(f'SELECT count(*) FROM "{schema}"."{s}"')[0][0] for s in SFTP_STREAMS}
 
 
 def test_sftp_only_merchant_lands_typed_rows_in_postgres_with_deltas_upserted(tmp_path, pg_schema):
-    server = SftpTestServer(tmp_path / "sftp").start()
+    server = start_server(tmp_path / "sftp")
     try:
         # A first run meets a backfill and the deltas after it: the same keys arrive twice.
         server.put("acmeorders__full04032024120000.csv", ORDER_HEADER + order_rows("A", 40))
@@ -171,8 +188,25 @@ def test_sftp_only_merchant_lands_typed_rows_in_postgres_with_deltas_upserted(tm
             ORDER_HEADER + order_rows("A", 2, "55.55"),
         )
         server.put("acme_orders_03072024090000.csv", ORDER_HEADER + order_rows("C", 1))
+        # The help center's names and columns: a singular subscription report, and a
+        # cancellation report that must not land in subscription_report.
+        server.put(
+            "acme_subscription_03072024100000.csv",
+            DOCUMENTED_SUB_HEADER
+            + "Acme,988432,941874,01/09/2016,01/09/2016 13:10:38,01/09/2016,Existing,S3,active,\n",
+        )
+        server.put("acme_cancelled_subscriptions_03072024100000.csv", "Subscription ID\nS9\n")
         second = meltano_run(server, pg_schema)
         assert counts(pg_schema)["order_report"] == 52
+        assert query(
+            f"SELECT subscription_id, create_time, create_date, ordergroove_user_id "
+            f"FROM \"{pg_schema}\".subscription_report WHERE subscription_id IN ('S3', 'S9')"
+        ) == [("S3", datetime(2016, 1, 9, 19, 10, 38), date(2016, 1, 9), 988432)]
+        sub_types = column_types(pg_schema, "subscription_report")
+        assert sub_types["create_time"].startswith("timestamp")
+        assert (sub_types["create_date"], sub_types["ordergroove_user_id"]) == ("date", "bigint")
+        assert column_types(pg_schema, "order_report")["order_subtotal"] == "numeric"
+        assert "Not reading 1 file(s) of Ordergroove's cancellation report" in second.stderr
         assert query(
             f'SELECT order_item_id, price::text, _sdc_source_file FROM "{pg_schema}".order_report '
             "WHERE order_item_id IN ('A0', 'A1', 'A2', 'C0') ORDER BY 1"

@@ -459,3 +459,112 @@ def test_twelve_hour_timestamps_from_a_spreadsheet_are_read():
         "2024-03-05T18:00:00+00:00",
     )
     assert isinstance(second, Rejection) and "'Created'" in second.reason
+
+
+@pytest.mark.parametrize(
+    ("name", "stream", "merchant"),
+    [
+        # Help-center names: the subscription report is singular there.
+        ("acme_subscription_03052024103000.csv", "subscription_report", "acme"),
+        ("acme_subscriptions_03052024103000.csv", "subscription_report", "acme"),
+        ("acme_orders_03052024103000.csv", "order_report", "acme"),
+        # Developer-guide names, both report spellings.
+        ("acmesubscription__delta05032024103000.csv", "subscription_report", "acme"),
+        ("acme_subscriptions__full05032024103000.csv", "subscription_report", "acme"),
+        # A merchant whose name ends like a report: `sftp_merchant` says which it is.
+        ("acme_crm_subscription_03052024103000.csv", "subscription_report", "acme_crm"),
+    ],
+)
+def test_every_documented_name_of_a_read_report_is_recognised(name, stream, merchant):
+    for configured in (None, merchant):
+        if configured is None and "crm" in name:
+            continue  # without `sftp_merchant` that name is the CRM subscription file
+        listing = files.classify([remote(name)], zone=ZONE, merchant=configured)
+        assert [f.name for f in listing.files(stream)] == [name]
+        assert [f.merchant for f in listing.files(stream)] == [merchant]
+        assert listing.not_read == {} and listing.other_reports == []
+
+
+def test_documented_reports_the_tap_does_not_read_are_named_never_loaded_as_another():
+    # `acme_cancelled_subscriptions_...` ends in `_subscriptions`: taken for a subscription
+    # report of merchant "acme_cancelled", it would fill subscription_report with cancellations.
+    listing = files.classify(
+        [
+            remote("acme_crm_subscription_03052024103000.csv"),
+            remote("acme_cancelled_subscriptions_03052024103000.csv"),
+            remote("acme_crm_subscriber_events_03052024103000.csv"),
+            remote("acmecrm_subscription__delta05032024103000.csv"),
+            remote("acme_crm_subscription_2024-03-05.csv"),  # neither form: not an error
+        ],
+        zone=ZONE,
+    )
+    assert listing.reports == {}
+    assert listing.invalid == {}
+    assert listing.not_read == {
+        "CRM subscription file": [
+            "acme_crm_subscription_03052024103000.csv",
+            "acmecrm_subscription__delta05032024103000.csv",
+        ],
+        "cancellation report": ["acme_cancelled_subscriptions_03052024103000.csv"],
+        "member activity file": ["acme_crm_subscriber_events_03052024103000.csv"],
+    }
+    assert listing.unrecognised == ["acme_crm_subscription_2024-03-05.csv"]
+    assert listing.merchants == set()
+
+
+def test_every_documented_order_column_is_a_typed_field():
+    # The help center's order report header, plus the key the developer guide names.
+    header, (record,) = read(
+        ORDER_REPORT,
+        "Order Item ID,Merchant,Ordergroove User ID,Merchant User ID,Place Date,"
+        "Ordergroove Order ID,Ordergroove Subscription ID,Email Address,First Name,Last Name,"
+        "Product,External Product ID,SKU,Quantity,Price,Order Subtotal,Order Status,"
+        "Merchant Order ID,Rejected Error Code\n"
+        "I1,Andy's Vitamins,676873,2142608423,08/26/2025,2976631,911458,jane@example.com,"
+        "jane,smith,Growth 3 Bottle Bundle,1756,HS 1010-8,1,39.98,39.98,Success,V263578579,140\n",
+    )
+    assert header.unknown == []
+    assert record["extra_columns"] is None
+    assert record["ordergroove_user_id"] == 676873
+    assert record["ordergroove_order_id"] == 2976631
+    assert record["ordergroove_subscription_id"] == "911458"
+    assert record["place_date"] == "2025-08-26"
+    assert record["order_subtotal"] == Decimal("39.98")
+    assert record["price"] == Decimal("39.98") and record["quantity"] == 1
+    assert record["merchant_user_id"] == "2142608423"  # an id: text, as documented
+    assert record["rejected_error_code"] == "140"
+    schema = ORDER_REPORT.schema()["properties"]
+    assert "integer" in schema["ordergroove_order_id"]["type"]
+    assert schema["order_subtotal"]["type"] == ["number", "null"]
+
+
+def test_earlier_and_short_header_spellings_fill_the_same_typed_fields():
+    header, (record,) = read(
+        ORDER_REPORT, "Order Item ID,Order Sub Total,OG Order ID,OG Subscription ID\nI1,5.00,7,S9\n"
+    )
+    assert header.unknown == []
+    assert (record["order_subtotal"], record["ordergroove_order_id"]) == (Decimal("5.00"), 7)
+    assert record["ordergroove_subscription_id"] == "S9"
+    with pytest.raises(SftpFileError, match="both map to 'order_subtotal'"):
+        read(ORDER_REPORT, "Order Item ID,Order Subtotal,Order Sub Total\nI1,1,1\n")
+
+
+def test_every_documented_subscription_column_is_a_typed_field():
+    header, (record,) = read(
+        SUBSCRIPTION_REPORT,
+        "Merchant,Ordergroove User ID,Merchant User ID,Create Date,Create Time,Start Date,"
+        "Customer Status,Subscription ID,Public Subscription ID,Subscription Status,Cancel Date\n"
+        "Andy's Vitamins,988432,941874,01/09/2016,01/09/2016 13:10:38,01/09/2016,Existing,"
+        "1721223,959b9168686311e98300bc764e1043b0,active,\n",
+    )
+    assert header.unknown == [] and record["extra_columns"] is None
+    assert record["create_date"] == "2016-01-09"
+    assert record["create_time"] == "2016-01-09T19:10:38+00:00"  # Central (CST) -> UTC
+    assert record["start_date"] == "2016-01-09"
+    assert record["ordergroove_user_id"] == 988432
+    assert record["customer_status"] == "Existing"
+    assert record["public_subscription_id"] == "959b9168686311e98300bc764e1043b0"
+    assert record["cancel_date"] is None
+    schema = SUBSCRIPTION_REPORT.schema()["properties"]
+    assert schema["create_time"]["format"] == "date-time"
+    assert schema["create_date"]["format"] == "date"

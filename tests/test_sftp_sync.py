@@ -1,7 +1,9 @@
-"""The tap as a real process against a real SFTP server on 127.0.0.1 (asyncssh).
+"""The tap as a real process against a real SFTP server on 127.0.0.1.
 
-Nothing is mocked: paramiko in the tap talks SSH to the server in tests/sftp_server.py,
-which serves files from a temporary folder and injects faults where a test needs one.
+Nothing is mocked: paramiko in the tap talks SSH to OpenSSH's sshd (tests/openssh_server.py;
+the asyncssh server in tests/sftp_server.py where sshd cannot run, never in CI). The two
+tests that need a fault on cue (a connection dropped at a byte, a file growing while it is
+looked at) use the asyncssh server, which injects them (``fault_server``).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import pytest
 from tap_ordergroove.sftp import connection
 from tap_ordergroove.sftp.errors import SftpFileError
 from tap_ordergroove.sftp.settings import SftpSettings
-from tests.sftp_server import PASSWORD, SftpTestServer
+from tests.sftp_server import PASSWORD, SftpTestServer, start_server
 from tests.singer_run import ROOT, run_tap
 
 ORDER_HEADER = (
@@ -55,6 +57,14 @@ def sub_rows(ids: list[str], status: str = "active", cancel: str = "") -> str:
 
 @pytest.fixture
 def server(tmp_path):
+    srv = start_server(tmp_path / "sftp")
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def fault_server(tmp_path):
+    """The asyncssh server, for faults OpenSSH cannot be made to produce on cue."""
     srv = SftpTestServer(tmp_path / "sftp").start()
     yield srv
     srv.stop()
@@ -283,7 +293,8 @@ def run_until_killed(tmp_path, config: dict, *, file: str, rows: int) -> list[di
     return messages
 
 
-def test_a_crash_mid_file_rereads_that_file_and_only_that_file(server, tmp_path):
+def test_a_crash_mid_file_rereads_that_file_and_only_that_file(fault_server, tmp_path):
+    server = fault_server
     first, second = "acme_orders_03012024090000.csv", "acme_orders_03022024090000.csv"
     server.put(first, ORDER_HEADER + order_rows("A", 10))
     big = ORDER_HEADER + order_rows("B", 16000)  # ~1.6 MB: several read chunks
@@ -321,7 +332,8 @@ def test_a_crash_mid_file_rereads_that_file_and_only_that_file(server, tmp_path)
     assert resumed.state["bookmarks"]["order_report"]["last_file"] == second
 
 
-def test_files_still_uploading_wait_with_every_later_file(server, tmp_path):
+def test_files_still_uploading_wait_with_every_later_file(fault_server, tmp_path):
+    server = fault_server
     server.put("acme_orders_03012024090000.csv", ORDER_HEADER + order_rows("A", 2))
     server.put("acme_orders_03022024090000.csv", ORDER_HEADER + "B0,O0,SUCC", age_seconds=600)
     server.put("acme_orders_03032024090000.csv", ORDER_HEADER + order_rows("C", 2))
@@ -411,7 +423,7 @@ def test_malformed_rows_land_in_sftp_rejected_rows_and_good_rows_load(server, tm
 def test_bad_files_stop_their_report_with_a_clear_error_and_no_bookmark_past_them(server, tmp_path):
     server.put("acme_orders_03012024090000.csv", ORDER_HEADER + order_rows("A", 1))
     server.put("acme_orders_03022024090000.csv", ORDER_HEADER + order_rows("B", 1))
-    server.faults.refuse_open.add("acme_orders_03022024090000.csv")
+    server.refuse_open("acme_orders_03022024090000.csv")
     server.put("acme_orders_03032024090000.csv", ORDER_HEADER + order_rows("C", 1))
     server.put("acme_subscriptions_13012024090000.csv", SUB_HEADER)  # month 13
     server.put("stray.csv", "a,b\n")
@@ -502,7 +514,7 @@ def test_key_authentication_with_openssh_and_encrypted_pem_keys(tmp_path):
     ed25519 = asyncssh.generate_private_key("ssh-ed25519")
     rsa = asyncssh.generate_private_key("ssh-rsa", key_size=2048)
     stranger = asyncssh.generate_private_key("ssh-ed25519")
-    srv = SftpTestServer(tmp_path / "sftp", authorized_keys=[ed25519, rsa]).start()
+    srv = start_server(tmp_path / "sftp", authorized_keys=[ed25519, rsa])
     try:
         srv.put("acme_orders_03012024090000.csv", ORDER_HEADER + order_rows("A", 2))
         keys = {
@@ -545,3 +557,71 @@ def test_key_authentication_with_openssh_and_encrypted_pem_keys(tmp_path):
         assert ("publickey", srv.username, False) in srv.logins  # the stranger's key
     finally:
         srv.stop()
+
+
+#: The help center's subscription report header (Automating Subscription Reports).
+DOCUMENTED_SUB_HEADER = (
+    "Merchant,Ordergroove User ID,Merchant User ID,Create Date,Create Time,Start Date,"
+    "Customer Status,Subscription ID,Subscription Status,Cancel Date\n"
+)
+#: The help center's order report header (Order Report), with the developer guide's key.
+DOCUMENTED_ORDER_HEADER = (
+    "Order Item ID,Merchant,Ordergroove User ID,Merchant User ID,Place Date,"
+    "Ordergroove Order ID,Ordergroove Subscription ID,Product,SKU,Quantity,Price,"
+    "Order Subtotal,Order Status,Merchant Order ID,Rejected Error Code\n"
+)
+
+
+def test_documented_report_names_and_columns_load_typed_and_other_reports_are_named(
+    server, tmp_path
+):
+    server.put(
+        "acme_subscription_03052024100000.csv",  # singular, as the help center names it
+        DOCUMENTED_SUB_HEADER
+        + "Acme,988432,941874,01/09/2016,01/09/2016 13:10:38,01/09/2016,Existing,S1,active,\n"
+        + "Acme,988433,941875,07/04/2016,07/04/2016 23:30:00,07/05/2016,New,S2,cancelled,"
+        "03/04/2024\n",
+    )
+    server.put(
+        "acme_orders_03052024090000.csv",
+        DOCUMENTED_ORDER_HEADER
+        + "I1,Acme,676873,2142608423,08/26/2025,2976631,911458,Growth,HS 1010-8,1,39.98,"
+        "39.98,Success,V263578579,\n",
+    )
+    # Documented reports the tap does not read; the cancellation report's name ends in
+    # `_subscriptions` and must not be taken for a subscription report of "acme_cancelled".
+    not_read = {
+        "acme_crm_subscription_03052024100000.csv": "og_subscription_id,customer_id\nX,1\n",
+        "acme_cancelled_subscriptions_03052024100000.csv": "Subscription ID,Merchant\nS9,Acme\n",
+    }
+    for name, text in not_read.items():
+        server.put(name, text)
+
+    run = run_tap(tmp_path, server.config())
+    (first, second) = run.records["subscription_report"]
+    assert {k: first[k] for k in ("subscription_id", "ordergroove_user_id", "create_date")} == {
+        "subscription_id": "S1",
+        "ordergroove_user_id": 988432,
+        "create_date": "2016-01-09",
+    }
+    assert first["create_time"] == "2016-01-09T19:10:38+00:00"  # 13:10:38 CST
+    assert second["create_time"] == "2016-07-05T04:30:00+00:00"  # 23:30 CDT, next day UTC
+    assert second["cancel_date"] == "2024-03-04"
+    assert first["extra_columns"] is None and first["customer_status"] == "Existing"
+    (order,) = run.records["order_report"]
+    assert order["order_subtotal"] == Decimal("39.98")
+    assert order["ordergroove_order_id"] == 2976631 and order["ordergroove_user_id"] == 676873
+    assert order["ordergroove_subscription_id"] == "911458" and order["extra_columns"] is None
+    assert "S9" not in {r["subscription_id"] for r in run.records["subscription_report"]}
+    assert run.state["bookmarks"]["subscription_report"]["last_file"] == (
+        "acme_subscription_03052024100000.csv"
+    )
+    for name, report in zip(
+        not_read, ("CRM subscription file", "cancellation report"), strict=True
+    ):
+        assert re.search(
+            rf"Not reading 1 file\(s\) of Ordergroove's {report}: the tap does not load that "
+            rf"report .*{re.escape(name)}",
+            run.stderr,
+        ), run.stderr[-3000:]
+    assert "does not know, kept as text in extra_columns" not in run.stderr

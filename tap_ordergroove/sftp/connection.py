@@ -31,6 +31,7 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
+from tap_ordergroove import stopping
 from tap_ordergroove.sftp.errors import (
     SftpAuthError,
     SftpConnectionError,
@@ -304,6 +305,7 @@ class SftpConnection:
                 handle.prefetch(remote.size, max_concurrent_requests=PREFETCH_REQUESTS)
                 rest = b""
                 while offset < remote.size:
+                    stopping.check()  # SIGTERM: abandon the file now, not after 1 GB
                     with self.released():
                         chunk = handle.read(min(CHUNK_BYTES, remote.size - offset))
                     if not chunk:

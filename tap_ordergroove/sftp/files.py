@@ -7,6 +7,10 @@ Ordergroove documents two naming forms, and both are in use:
 - per-report help articles: ``<merchant>_<report>_<MMDDYYYYHHMMSS>.csv``
   (``acme_orders_03052024103000.csv``).
 
+``<report>`` is ``orders`` or ``subscription(s)``; the CRM subscription file, the
+cancellation report and the member activity file are recognised too, so they are
+never read as one of those (see ``NOT_READ_REPORTS``), and left alone.
+
 Day and month swap places between the two, so the form decides how the 14
 digits are read. The timestamp is when the report was completed, in Ordergroove's
 zone (US Central): it orders the files and becomes the bookmark, in UTC. A name
@@ -35,18 +39,34 @@ from datetime import UTC, datetime, timedelta
 from tap_ordergroove.sftp.errors import SftpFileError
 from tap_ordergroove.timezones import OrdergrooveZone, utc_iso
 
-#: Report name in the file name -> stream name. Names are compared case-insensitively.
+#: Report name in the file name -> stream name, for the reports the tap reads. Names are
+#: compared case-insensitively. The help center names the subscription report
+#: ``[client]_subscription_MMDDYYYYHHMMSS.csv`` (singular); the plural is accepted too.
 REPORT_TOKENS: dict[str, str] = {
     "orders": "order_report",
+    "subscription": "subscription_report",
     "subscriptions": "subscription_report",
 }
+#: Reports Ordergroove documents on the same SFTP that the tap does not read, by the name
+#: in the file -> what the help center calls them. They are recognised so that they are
+#: never mistaken for a report that is read (``acme_cancelled_subscriptions_...`` ends in
+#: ``_subscriptions``) and so that the log says plainly that they are left alone.
+NOT_READ_REPORTS: dict[str, str] = {
+    "crm_subscription": "CRM subscription file",
+    "cancelled_subscriptions": "cancellation report",
+    "canceled_subscriptions": "cancellation report",
+    "crm_subscriber_events": "member activity file",
+}
+_ALL_TOKENS = (*REPORT_TOKENS, *NOT_READ_REPORTS)
 
 _GUIDE_FORM = re.compile(
     r"^(?P<prefix>.+?)__(?P<kind>full|delta)(?P<stamp>\d{14})\.csv$", re.IGNORECASE
 )
 _HELP_FORM = re.compile(r"^(?P<prefix>.+?)_(?P<stamp>\d{14})\.csv$", re.IGNORECASE)
 #: A CSV naming a report the tap reads, whatever the rest of its name.
-_NEAR_MISS = re.compile(r"(?P<token>orders|subscriptions).*\.csv$", re.IGNORECASE)
+_NEAR_MISS = re.compile(r"(?P<token>orders|subscriptions?).*\.csv$", re.IGNORECASE)
+#: A CSV naming a documented report the tap does not read, whatever the rest of its name.
+_NOT_READ_NEAR_MISS = re.compile(r"crm_subscri|cancell?ed_subscriptions", re.IGNORECASE)
 #: Names uploaders give files while they are still being written.
 _UPLOAD_NAME = re.compile(r"(^\.|\.(part|filepart|partial|tmp|temp|upload)$)", re.IGNORECASE)
 
@@ -112,6 +132,8 @@ class Listing:
 
     reports: dict[str, list[ReportFile]] = field(default_factory=dict)
     other_reports: list[str] = field(default_factory=list)
+    #: Documented reports the tap does not read: what the help center calls them -> files.
+    not_read: dict[str, list[str]] = field(default_factory=dict)
     other_merchants: list[str] = field(default_factory=list)
     unrecognised: list[str] = field(default_factory=list)
     uploading: list[str] = field(default_factory=list)
@@ -164,16 +186,30 @@ def local_to_utc(local: datetime, zone: OrdergrooveZone, mtime: float | None) ->
     return first.astimezone(UTC)
 
 
-def _split_prefix(prefix: str, form: str) -> tuple[str, str] | None:
-    """(merchant, report token) from ``<merchant><sep><report>``, or None if no report fits."""
+def _split_prefix(prefix: str, form: str, merchant: str | None = None) -> tuple[str, str] | None:
+    """(merchant, report token) from ``<merchant><sep><report>``, or None if no report fits.
+
+    ``acme_crm_subscription`` fits two ways: the CRM subscription file of ``acme`` or the
+    subscription report of ``acme_crm``. The configured ``sftp_merchant`` decides; without
+    it the longer report name wins, as merchant names rarely end in a report's name.
+    """
+    candidates = [split for token in _ALL_TOKENS if (split := _split_on(prefix, token, form))]
+    if merchant is not None:
+        for split in candidates:
+            if split[0].lower() == merchant.lower():
+                return split
+    return max(candidates, key=lambda split: len(split[1]), default=None)
+
+
+def _split_on(prefix: str, token: str, form: str) -> tuple[str, str] | None:
+    """(merchant, token) if ``prefix`` is a merchant followed by ``token`` in ``form``."""
     lowered = prefix.lower()
-    for token in sorted(REPORT_TOKENS, key=len, reverse=True):
-        if form == HELP:
-            if lowered.endswith("_" + token) and len(prefix) > len(token) + 1:
-                return prefix[: -len(token) - 1], token
-        elif lowered.endswith(token) and len(prefix) > len(token):
-            merchant = prefix[: -len(token)]
-            return merchant[:-1] if merchant.endswith("_") else merchant, token
+    if form == HELP:
+        if lowered.endswith("_" + token) and len(prefix) > len(token) + 1:
+            return prefix[: -len(token) - 1], token
+    elif lowered.endswith(token) and len(prefix) > len(token):
+        merchant = prefix[: -len(token)]
+        return merchant[:-1] if merchant.endswith("_") else merchant, token
     return None
 
 
@@ -185,7 +221,7 @@ def _unrecognised(listing: Listing, name: str, merchant: str | None) -> None:
     unrelated file is skipped, would silently stop loading that report.
     """
     near = _NEAR_MISS.search(name)
-    if near is None:
+    if near is None or _NOT_READ_NEAR_MISS.search(name):
         listing.unrecognised.append(name)
     elif merchant is not None and not name.lower().startswith(merchant.lower()):
         listing.other_merchants.append(name)
@@ -233,13 +269,16 @@ def classify(
         else:
             _unrecognised(listing, entry.name, merchant)
             continue
-        split = _split_prefix(match["prefix"], form)
+        split = _split_prefix(match["prefix"], form, merchant)
         if split is None:
             listing.other_reports.append(entry.name)
             continue
         file_merchant, token = split
         if merchant is not None and file_merchant.lower() != merchant.lower():
             listing.other_merchants.append(entry.name)
+            continue
+        if token in NOT_READ_REPORTS:
+            listing.not_read.setdefault(NOT_READ_REPORTS[token], []).append(entry.name)
             continue
         stream = REPORT_TOKENS[token]
         try:

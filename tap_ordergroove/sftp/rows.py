@@ -207,7 +207,8 @@ class Header:
 
 def read_header(report: Report, names: list[str], zone: OrdergrooveZone, file: str) -> Header:
     """Map a header row onto the report; raises when the file cannot be loaded at all."""
-    normalised = [normalise_header(name) for name in names]
+    lookup = report.lookup
+    normalised = [lookup.get(key, key) for key in map(normalise_header, names)]
     seen: dict[str, int] = {}
     for index, field in enumerate(normalised):
         if not field:
@@ -224,7 +225,9 @@ def read_header(report: Report, names: list[str], zone: OrdergrooveZone, file: s
     if report.key not in seen:
         msg = (
             f"SFTP file {file!r} has no key column '{known[report.key].header}' "
-            f"({report.key}); header is {names!r}. Is this a {report.stream} export?"
+            f"({report.key}); header is {names!r}. Is this a {report.stream} export? If it "
+            f"is, ask Ordergroove to include the '{known[report.key].header}' column: rows "
+            "cannot be upserted without their key."
         )
         raise SftpFileError(msg)
     converters = [

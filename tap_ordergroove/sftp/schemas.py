@@ -1,7 +1,8 @@
 """The SFTP reports' columns: CSV header, field name, type, and the JSON schemas built from them.
 
-Ordergroove's docs name only some columns of each export; the rest are the
-REST object's fields as the export is expected to carry them. Every column is
+Every column Ordergroove's help center lists for a report is a typed field here
+(``DOCUMENTED_*_COLUMNS``, with the page cited); the others are the developer
+guide's example header and the REST object's fields, as exports may carry them. Every column is
 optional except the key: a column missing from a file is logged and left null,
 and a column the tap does not know is kept, as text, under ``extra_columns``
 (and logged), so nothing in a file is lost. Headers are matched after
@@ -57,10 +58,16 @@ def normalise_header(header: str) -> str:
 
 @dataclass(frozen=True)
 class Column:
-    """One CSV column: the header Ordergroove writes, the field it lands in, its type."""
+    """One CSV column: the header Ordergroove writes, the field it lands in, its type.
+
+    ``aliases`` are other headers for the same column (an earlier spelling the tap
+    expected, or the short form another help-center page uses), so a file written
+    either way fills the same typed field instead of ``extra_columns``.
+    """
 
     header: str
     kind: str = STRING
+    aliases: tuple[str, ...] = ()
 
     @property
     def field(self) -> str:
@@ -81,6 +88,15 @@ class Report:
     def fields(self) -> dict[str, Column]:
         """Field name -> column."""
         return {column.field: column for column in self.columns}
+
+    @property
+    def lookup(self) -> dict[str, str]:
+        """Normalised header (the column's own or an alias) -> field name."""
+        found = {column.field: column.field for column in self.columns}
+        for column in self.columns:
+            for alias in column.aliases:
+                found[normalise_header(alias)] = column.field
+        return found
 
     def schema(self) -> dict:
         """The stream's JSON schema: the columns, ``extra_columns``, then the source fields."""
@@ -112,27 +128,49 @@ class Report:
         return th.PropertiesList(*properties).to_dict()
 
 
+#: Columns Ordergroove's help center lists for the order report, with its types
+#: (https://help.ordergroove.com/hc/en-us/articles/360050746254-Order-Report).
+#: "OG Order ID" / "OG Subscription ID" are the names the Order Level Reports page uses.
+DOCUMENTED_ORDER_COLUMNS = (
+    Column("Merchant"),
+    Column("Ordergroove User ID", INTEGER),
+    Column("Merchant User ID"),
+    Column("Place Date", DATE),
+    Column("Ordergroove Order ID", INTEGER, aliases=("OG Order ID",)),
+    Column("Ordergroove Subscription ID", aliases=("OG Subscription ID",)),
+    Column("Email Address"),
+    Column("First Name"),
+    Column("Last Name"),
+    Column("Product"),
+    Column("External Product ID"),
+    Column("SKU"),
+    Column("Quantity", INTEGER),
+    Column("Price", DECIMAL),
+    Column("Order Subtotal", DECIMAL, aliases=("Order Sub Total",)),
+    Column("Order Status"),
+    Column("Merchant Order ID"),
+    Column("Rejected Error Code"),  # a code, not a quantity: kept as written
+)
+
 ORDER_REPORT = Report(
     stream="order_report",
     key="order_item_id",
     description="Order report export: one row per order item.",
     columns=(
         Column("Order Item ID"),
+        *DOCUMENTED_ORDER_COLUMNS,
+        # The developer guide's example header and the REST order item's fields:
         Column("Order ID"),
         Column("Order Merchant ID"),
-        Column("Order Status"),
-        Column("Place Date", DATE),
         Column("Customer ID"),
         Column("Subscription ID"),
         Column("Offer ID"),
+        Column("Product ID"),
         Column("Merchant Product ID"),
         Column("Product Name"),
-        Column("Quantity", INTEGER),
-        Column("Price", DECIMAL),
         Column("Extra Cost", DECIMAL),
         Column("Total Price", DECIMAL),
         Column("One Time", BOOLEAN),
-        Column("Order Sub Total", DECIMAL),
         Column("Order Tax Total", DECIMAL),
         Column("Order Shipping Total", DECIMAL),
         Column("Order Discount Total", DECIMAL),
@@ -144,24 +182,41 @@ ORDER_REPORT = Report(
     ),
 )
 
+#: Columns Ordergroove's help center lists for the subscription report
+#: (https://help.ordergroove.com/hc/en-us/articles/360050746374-Automating-Subscription-Reports);
+#: "Public Subscription ID" is the column the developer guide joins the CRM subscription
+#: file on (https://developer.ordergroove.com/docs/via-reports).
+DOCUMENTED_SUBSCRIPTION_COLUMNS = (
+    Column("Merchant"),
+    Column("Ordergroove User ID", INTEGER),
+    Column("Merchant User ID"),
+    Column("Create Date", DATE),
+    Column("Create Time", DATETIME),  # MM/DD/YYYY HH:MM:SS, Central
+    Column("Start Date", DATE),
+    Column("Customer Status"),
+    Column("Public Subscription ID"),
+    Column("Subscription Status"),
+    Column("Cancel Date", DATE),
+    Column("Offer ID"),
+    Column("Merchant Order ID"),
+)
+
 SUBSCRIPTION_REPORT = Report(
     stream="subscription_report",
     key="subscription_id",
     description="Subscription report export: one row per subscription.",
     columns=(
         Column("Subscription ID"),
+        *DOCUMENTED_SUBSCRIPTION_COLUMNS,
+        # The REST subscription's fields:
         Column("Customer ID"),
         Column("Merchant Product ID"),
         Column("Product Name"),
-        Column("Offer ID"),
-        Column("Subscription Status"),
         Column("Quantity", INTEGER),
         Column("Price", DECIMAL),
         Column("Frequency"),
         Column("Frequency Days", INTEGER),
-        Column("Start Date", DATE),
         Column("Next Order Date", DATE),
-        Column("Cancel Date", DATE),
         Column("Cancel Reason"),
         Column("Cancel Reason Code"),
         Column("Currency Code"),

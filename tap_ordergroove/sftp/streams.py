@@ -30,6 +30,7 @@ from functools import cached_property
 from singer_sdk import Stream
 from singer_sdk.helpers.conform import TypeConformanceLevel
 
+from tap_ordergroove import stopping
 from tap_ordergroove.sftp import files as sftp_files
 from tap_ordergroove.sftp.errors import SftpFileError
 from tap_ordergroove.sftp.rows import Rejection, ReportReader
@@ -130,9 +131,18 @@ class SftpSource:
                 )
         if listing.uploading and self.once("uploading"):
             logger.info("Ignoring files that are still being uploaded: %s", listing.uploading)
+        for report, names in sorted(listing.not_read.items()):
+            if self.once(f"not-read-{report}"):
+                logger.warning(
+                    "Not reading %d file(s) of Ordergroove's %s: the tap does not load that "
+                    "report (see 'Reports the tap does not read' in docs/sftp.md): %s",
+                    len(names),
+                    report,
+                    ", ".join(sorted(names)),
+                )
         if listing.other_reports and self.once("other-reports"):
             logger.info(
-                "Ignoring exports of reports the tap does not read: %s", listing.other_reports
+                "Ignoring exports of reports the tap does not know: %s", listing.other_reports
             )
         if listing.other_merchants and self.once("other-merchants"):
             logger.info(
@@ -282,6 +292,7 @@ class SftpReportStream(Stream):
             self._log_plan(files, plan, bookmark)
             totals = [0, 0, 0]  # files, rows, rejected rows
             for index, file in enumerate(plan.files):
+                stopping.check()  # a stop requested between files starts no further file
                 remote = self._ready(conn, file)
                 if remote is None:
                     left = len(plan.files) - index - 1
