@@ -33,6 +33,7 @@ from singer_sdk.pagination import BaseHATEOASPaginator
 from singer_sdk.singerlib import RecordMessage
 from singer_sdk.streams.rest import HTTPRequest, PageContext
 
+from tap_ordergroove import resync
 from tap_ordergroove.coerce import RecordConverter
 from tap_ordergroove.errors import (
     OrdergrooveAuthError,
@@ -419,6 +420,7 @@ class OrdergrooveStream(RESTStream):
         self.stream_state.pop(BACKFILL_MARKER, None)
         if last_seq is not None:
             self.stream_state[WEBHOOK_SEQ] = last_seq
+        resync.mark_done(self)  # after the last page only: a partial resync is redone
         if self.converter.unknown_seen and self.report_unknown_fields:
             self.logger.warning(
                 "Stream '%s': Ordergroove sent fields the schema does not know, not emitted: %s",
@@ -430,13 +432,18 @@ class OrdergrooveStream(RESTStream):
             self._write_activate_version_message(version)
 
     def _begin_table_version(self) -> int | None:
-        """For full-table streams, a version for this read of the whole table.
+        """For full-table streams and deletes resyncs, a version for this read of the whole table.
 
         The SDK sends ACTIVATE_VERSION before the records, which makes targets flag every
         row deleted until the run completes, and leaves them flagged if it fails. The tap
         stamps the records with the version instead and activates it after the last page.
         """
-        if self.replication_key or not self.config.get("soft_delete_missing_records", True):
+        if not self.selected:  # read only for its child tables: no records, no version
+            return None
+        if self.replication_key:
+            if not resync.is_due(self):  # incremental: only a deletes resync reads it all
+                return None
+        elif not self.config.get("soft_delete_missing_records", True):
             return None
         self._stream_version = int(time.time() * 1000)
         return self._stream_version
@@ -473,6 +480,9 @@ class OrdergrooveStream(RESTStream):
         still caught. Without a starting point there is one unfiltered window.
         """
         if not self.replication_key or not self.start_param:
+            return [{}]
+        if resync.is_due(self):
+            self.logger.info("Stream '%s': deletes resync due, reading every record", self.name)
             return [{}]
         start = self.get_starting_timestamp(context)
         resume = self.stream_state.get(BACKFILL_MARKER)

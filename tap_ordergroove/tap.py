@@ -26,7 +26,11 @@ from tap_ordergroove.events import check_store_url
 from tap_ordergroove.output import OrdergrooveWriter
 from tap_ordergroove.ratelimit import RateLimiter
 from tap_ordergroove.sftp import SFTP_PROPERTIES, check_sources, sftp_configured, sftp_streams
-from tap_ordergroove.streams import RECONCILIATION_STREAM_TYPES, STREAM_TYPES
+from tap_ordergroove.streams import (
+    CHILD_STREAM_TYPES,
+    RECONCILIATION_STREAM_TYPES,
+    STREAM_TYPES,
+)
 from tap_ordergroove.timezones import OrdergrooveZone, parse_instant
 
 if t.TYPE_CHECKING:
@@ -174,6 +178,17 @@ CONFIG_SCHEMA = th.PropertiesList(
         "removals) at the cost of full scans of /orders/ (twice) and /items/ per run.",
     ),
     th.Property(
+        "resync_deletes_every_days",
+        th.IntegerType(minimum=1),
+        title="Resync to find deletes (days)",
+        description="Every this many days, read each incremental REST stream (customers, "
+        "addresses, subscriptions, orders, items, one-time incentives, placement responses) in "
+        "full, ignoring its bookmark and `start_date`, and after a complete read send "
+        "ACTIVATE_VERSION so rows Ordergroove no longer returns get `_sdc_deleted_at`. A failed "
+        "read flags nothing and is redone next run. Cost: one full scan per stream (README). "
+        "Empty: never.",
+    ),
+    th.Property(
         "webhook_store_url",
         th.StringType,
         secret=True,
@@ -313,6 +328,7 @@ class TapOrdergroove(Tap):
         streams: list = []
         if self.config.get("api_key"):
             streams += [stream_type(tap=self) for stream_type in STREAM_TYPES]
+            streams += [stream_type(tap=self) for stream_type in CHILD_STREAM_TYPES]
             if self.config.get("reconcile_upcoming_deletes"):
                 streams += [stream_type(tap=self) for stream_type in RECONCILIATION_STREAM_TYPES]
         if self.config.get("webhook_store_url"):
@@ -329,7 +345,9 @@ class TapOrdergroove(Tap):
             self._state_writer.write_state(self.state)
         selected = []
         for stream in self.streams.values():
-            if stream.selected:
+            if stream.parent_stream_type:
+                continue  # a child table is written by its parent (children.py)
+            if stream.selected or stream.has_selected_descendents:
                 selected.append(stream)
             else:
                 self.logger.info("Skipping deselected stream '%s'.", stream.name)
