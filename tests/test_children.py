@@ -83,7 +83,8 @@ def test_child_rows_are_exactly_the_parent_arrays(fake, full_run):
         for g in p["groups"]
     }
     discounts = Counter(
-        (row["offer_profile"], row["coupon"]) for row in run.records["offer_profile_coupon_discounts"]
+        (row["offer_profile"], row["coupon"])
+        for row in run.records["offer_profile_coupon_discounts"]
     )
     assert discounts == Counter(
         {
@@ -149,8 +150,11 @@ def test_incremental_parent_gives_incremental_children(tmp_path):
         assert [(r["child_key"], r["subscription_updated"]) for r in mine] == [
             (kept["public_id"], new_stamp)
         ]
-        assert not [m for m in second.messages if m["type"] == "ACTIVATE_VERSION"
-                    and m["stream"] == "subscription_components"]
+        assert not [
+            m
+            for m in second.messages
+            if m["type"] == "ACTIVATE_VERSION" and m["stream"] == "subscription_components"
+        ]
     finally:
         fake.stop()
 
@@ -208,11 +212,26 @@ OFFER_PROFILE = {
         "name": "Recurring 5%",
         "code": None,
         "discounts": [
-            {"public_id": "f3f3f3f37e3411eda1eb0242ac120002", "name": "5% off", "object": "1",
-             "field": "price", "type": "percent", "value": "5.00", "threshold_field": "2",
-             "threshold_value": "50.00"},
-            {"public_id": None, "name": "free shipping", "object": 2, "field": "shipping",
-             "type": "percent", "value": "100", "threshold_field": None, "threshold_value": None},
+            {
+                "public_id": "f3f3f3f37e3411eda1eb0242ac120002",
+                "name": "5% off",
+                "object": "1",
+                "field": "price",
+                "type": "percent",
+                "value": "5.00",
+                "threshold_field": "2",
+                "threshold_value": "50.00",
+            },
+            {
+                "public_id": None,
+                "name": "free shipping",
+                "object": 2,
+                "field": "shipping",
+                "type": "percent",
+                "value": "100",
+                "threshold_field": None,
+                "threshold_value": None,
+            },
         ],
     },
 }
@@ -279,8 +298,7 @@ def test_selection_rules_and_their_elements(tap):
     ]
     elements = rows(tap, "product_selection_rule_elements", ROTATING_PRODUCT)
     assert [
-        (e["selection_rule"], e["child_key"], e["product"], e["starting_ordinal"])
-        for e in elements
+        (e["selection_rule"], e["child_key"], e["product"], e["starting_ordinal"]) for e in elements
     ] == [
         ("85eae83c245111eeb185acde48001122", "aa01", "sku-jan", 0),
         ("85eae83c245111eeb185acde48001122", "aa02", "sku-feb", 1),
