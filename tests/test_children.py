@@ -159,6 +159,19 @@ def test_incremental_parent_gives_incremental_children(tmp_path):
         fake.stop()
 
 
+def test_child_selected_after_its_parent_gets_every_row(fake, full_run, tmp_path):
+    """The parent starts from the older bookmark: the new child misses no unchanged parent."""
+    run, _ = full_run
+    parent_only = run_tap(tmp_path / "1", tap_config(fake), streams=["subscriptions"])
+    both = ["subscriptions", "subscription_components"]
+    later = run_tap(tmp_path / "2", tap_config(fake), state=parent_only.state, streams=both)
+    assert len(later.records["subscription_components"]) == len(
+        run.records["subscription_components"]
+    )
+    again = run_tap(tmp_path / "3", tap_config(fake), state=later.state, streams=both)
+    assert len(again.records.get("subscriptions", [])) < len(run.records["subscriptions"])
+
+
 def test_full_table_children_are_activated_only_after_a_complete_read(fake, full_run, tmp_path):
     run, _ = full_run
     kinds = [m["type"] for m in messages_of(run, "product_group_memberships")]
@@ -167,10 +180,16 @@ def test_full_table_children_are_activated_only_after_a_complete_read(fake, full
     records = [m for m in messages_of(run, "product_group_memberships") if m["type"] == "RECORD"]
     assert records and {m["version"] for m in records} == {version}
 
+    alone = run_tap(tmp_path / "alone", tap_config(fake), streams=["product_group_memberships"])
+    assert not messages_of(alone, "products"), "an unselected full-table parent sends nothing"
+    assert messages_of(alone, "product_group_memberships")[-1]["type"] == "ACTIVATE_VERSION"
+
     fake.faults.set([{"kind": "503", "path": "/products/", "every": 2, "count": 1}])
     try:
         config = tap_config(fake, max_tries=1, page_size=20)
-        failed = run_tap(tmp_path, config, streams=["product_group_memberships"], check=False)
+        failed = run_tap(
+            tmp_path / "failed", config, streams=["product_group_memberships"], check=False
+        )
     finally:
         fake.faults.set([])
     assert failed.returncode != 0
