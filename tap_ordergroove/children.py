@@ -133,16 +133,19 @@ class ChildStream(Stream):
         self._stream_version = int(time.time() * 1000) if whole_table else None
         self._write_schema_message()
 
-    def emit(self, parent: dict) -> None:
-        """Write this table's rows for one raw parent record."""
+    def emit(self, parent: dict, converted: dict) -> None:
+        """Write this table's rows for one parent record (raw, and as the parent emitted it).
+
+        The bookmark tracks the parent's converted update time (UTC ISO strings of one
+        format, so they compare as text), also for parents without children.
+        """
         self.parents_seen += 1
         for row in self.get_records(parent):
             self._write_record_message(row)
             self.written += 1
-        if self.replication_key:
-            stamp = self.converter.fields[self.stamp_column](parent.get(self.parent_stamp))
-            if stamp and (self.newest is None or stamp > self.newest):
-                self.newest = stamp
+        stamp = converted.get(self.parent_stamp)
+        if self.replication_key and stamp and (self.newest is None or stamp > self.newest):
+            self.newest = stamp
 
     def finish(self, parent: OrdergrooveStream) -> None:
         """After the parent's last page: ACTIVATE_VERSION for a complete read, bookmark, log."""
@@ -224,7 +227,7 @@ class ParentStream(OrdergrooveStream):
         raw = getattr(self, "_raw_parent", None)
         if raw is not None:
             for child in getattr(self, "_children_now", ()):
-                child.emit(raw)
+                child.emit(raw, record)
         return iter(())
 
     def get_starting_timestamp(self, context: Context | None) -> datetime | None:
