@@ -132,3 +132,30 @@ PRODUCT_SELECTION_RULE_ELEMENTS = child_schema(
     th.Property("starting_ordinal", th.IntegerType),
     keys=("selection_rule",),
 )
+
+# Digital plan products, with `include_product_resource_grants=true`: grants {public_id,
+# resource, product, time_amount, grace_period (seconds), created, last_updated}
+# (https://developer.ordergroove.com/reference/rest-rpc-api/products/manage-digital-plan-product).
+PRODUCT_RESOURCE_GRANTS = child_schema(
+    "external_product_id",
+    "product_last_update",
+    th.Property("public_id", ID),
+    th.Property("resource", ID),
+    th.Property("product", ID, description="The plan product, as Ordergroove repeats it"),
+    th.Property("time_amount", th.IntegerType, description="Seconds granted"),
+    th.Property("grace_period", th.IntegerType, description="Seconds of grace"),
+    th.Property("created", TIMESTAMP),
+    th.Property("last_updated", TIMESTAMP),
+)
+
+# With `include_product_free_trials=true`: a `product_free_trial_configurations` list of
+# {public_id, duration_in_days, created, last_updated}, at most one per product
+# (https://developer.ordergroove.com/reference/rest-rpc-api/products/free-trials-create).
+PRODUCT_FREE_TRIAL_CONFIGURATIONS = child_schema(
+    "external_product_id",
+    "product_last_update",
+    th.Property("public_id", ID),
+    th.Property("duration_in_days", th.IntegerType),
+    th.Property("created", TIMESTAMP),
+    th.Property("last_updated", TIMESTAMP),
+)

@@ -51,6 +51,8 @@ class ChildStream(Stream):
 
     #: The parent's field holding the elements, the parent's key and update-time fields.
     array_field: t.ClassVar[str]
+    #: Other names the field goes by in Ordergroove's docs, tried when ``array_field`` is absent.
+    array_aliases: t.ClassVar[tuple[str, ...]] = ()
     parent_key: t.ClassVar[str] = "public_id"
     parent_stamp: t.ClassVar[str] = "updated"
     #: Column names in this table for the parent's key and update time.
@@ -87,6 +89,8 @@ class ChildStream(Stream):
         parent's own column is, so both agree on the elements.
         """
         value = parent.get(self.array_field)
+        for alias in self.array_aliases:
+            value = parent.get(alias) if value is None else value
         if isinstance(value, str):
             value = _split_legacy_list(value, "product" if "product" in self.natural_key else None)
         for position, element in enumerate(value or []):

@@ -386,6 +386,39 @@ class ProductSelectionRuleElementsStream(ChildStream):
                 yield keys, position, element
 
 
+class ProductResourceGrantsStream(ChildStream):
+    """What a digital plan product grants (``include_product_resource_grants=true``).
+
+    The docs name the query parameter but not the response field; both likely names are read.
+    """
+
+    name = "product_resource_grants"
+    parent_stream_type = ProductsStream
+    array_field = "product_resource_grants"
+    array_aliases = ("resource_grants",)
+    parent_key = "external_product_id"
+    parent_stamp = "last_update"
+    parent_column = "external_product_id"
+    stamp_column = "product_last_update"
+    natural_key = ("resource",)
+    primary_keys = ("external_product_id", "child_key")
+    schema = child_schemas.PRODUCT_RESOURCE_GRANTS
+
+
+class ProductFreeTrialConfigurationsStream(ChildStream):
+    """A product's free trial (``include_product_free_trials=true``; at most one per product)."""
+
+    name = "product_free_trial_configurations"
+    parent_stream_type = ProductsStream
+    array_field = "product_free_trial_configurations"
+    parent_key = "external_product_id"
+    parent_stamp = "last_update"
+    parent_column = "external_product_id"
+    stamp_column = "product_last_update"
+    primary_keys = ("external_product_id", "child_key")
+    schema = child_schemas.PRODUCT_FREE_TRIAL_CONFIGURATIONS
+
+
 #: Child tables, each fed by the parent named in its ``parent_stream_type``.
 CHILD_STREAM_TYPES: tuple[type[ChildStream], ...] = (
     SubscriptionComponentsStream,
@@ -396,4 +429,6 @@ CHILD_STREAM_TYPES: tuple[type[ChildStream], ...] = (
     ProductGroupMembershipsStream,
     ProductSelectionRulesStream,
     ProductSelectionRuleElementsStream,
+    ProductResourceGrantsStream,
+    ProductFreeTrialConfigurationsStream,
 )

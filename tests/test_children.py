@@ -340,3 +340,53 @@ def test_grantees_and_legacy_components(tap):
         ("sku1#2", "sku1"),  # a repeated product keeps its own row
     ]
     assert {c["subscription_updated"] for c in components} == {"2024-07-01T17:00:00+00:00"}
+
+
+#: Grants as answered by https://developer.ordergroove.com/reference/rest-rpc-api/products/
+#: manage-digital-plan-product; free trial as .../products/free-trials-create.
+GRANTS = [
+    {
+        "resource": "c84a13fc8e904e0f80e6377b15f0464a",
+        "product": "53485191069987",
+        "public_id": "c0de05637e6e4828b8dc60cf1dc7af6f",
+        "time_amount": 2592000,
+        "grace_period": 86400,
+        "created": "2025-05-28 13:56:05",
+        "last_updated": "2025-05-29 16:46:20",
+    },
+    {
+        "resource": "DSHUIGsgshuigsg80e89gffgh977758",
+        "product": "53485191069987",
+        "public_id": "7o8gh87fsf7dh87dhd7d988006ajjklf",
+        "time_amount": "2592000",
+        "grace_period": None,
+        "created": "2025-05-28 13:56:05",
+        "last_updated": "2025-06-09 20:12:43",
+    },
+]
+TRIAL = {
+    "public_id": "ft01",
+    "duration_in_days": 14,
+    "created": "2025-01-02 10:00:00",
+    "last_updated": "2025-01-02 10:00:00",
+}
+
+
+@pytest.mark.parametrize("field", ["product_resource_grants", "resource_grants"])
+def test_resource_grants_and_free_trials(tap, field):
+    product = {
+        "external_product_id": "53485191069987",
+        "last_update": "2025-06-09 20:12:43",
+        field: GRANTS,
+        "product_free_trial_configurations": [TRIAL],
+    }
+    grants = rows(tap, "product_resource_grants", product)
+    assert [
+        (g["child_key"], g["resource"], g["time_amount"], g.get("grace_period")) for g in grants
+    ] == [
+        ("c0de05637e6e4828b8dc60cf1dc7af6f", "c84a13fc8e904e0f80e6377b15f0464a", 2592000, 86400),
+        ("7o8gh87fsf7dh87dhd7d988006ajjklf", "DSHUIGsgshuigsg80e89gffgh977758", 2592000, None),
+    ]
+    assert grants[0]["created"] == "2025-05-28T18:56:05+00:00"
+    trials = rows(tap, "product_free_trial_configurations", product)
+    assert [(f["child_key"], f["duration_in_days"]) for f in trials] == [("ft01", 14)]
