@@ -33,7 +33,11 @@ from tap_ordergroove.progress import PROGRESS_INTERVAL, ProgressReporter
 from tap_ordergroove.ratelimit import RateLimiter
 from tap_ordergroove.sftp import SFTP_PROPERTIES, check_sources, sftp_configured, sftp_streams
 from tap_ordergroove.stopping import StopRequested
-from tap_ordergroove.streams import RECONCILIATION_STREAM_TYPES, STREAM_TYPES
+from tap_ordergroove.streams import (
+    CHILD_STREAM_TYPES,
+    RECONCILIATION_STREAM_TYPES,
+    STREAM_TYPES,
+)
 from tap_ordergroove.timezones import OrdergrooveZone, parse_instant
 
 if t.TYPE_CHECKING:
@@ -194,6 +198,17 @@ CONFIG_SCHEMA = th.PropertiesList(
         "ceil(upcoming orders / 100) + ceil(their items / 100) requests per run.",
     ),
     th.Property(
+        "resync_deletes_every_days",
+        th.IntegerType(minimum=1),
+        title="Resync to find deletes (days)",
+        description="Every this many days, read each incremental REST stream (customers, "
+        "addresses, subscriptions, orders, items, one-time incentives, placement responses) in "
+        "full, ignoring its bookmark and `start_date`, and after a complete read send "
+        "ACTIVATE_VERSION so rows Ordergroove no longer returns get `_sdc_deleted_at`. A failed "
+        "read flags nothing and is redone next run. Cost: one full scan per stream (README). "
+        "Empty: never.",
+    ),
+    th.Property(
         "webhook_store_url",
         th.StringType,
         secret=True,
@@ -333,6 +348,7 @@ class TapOrdergroove(Tap):
         streams: list = []
         if self.config.get("api_key"):
             streams += [stream_type(tap=self) for stream_type in STREAM_TYPES]
+            streams += [stream_type(tap=self) for stream_type in CHILD_STREAM_TYPES]
             if self.config.get("reconcile_upcoming_deletes"):
                 streams += [stream_type(tap=self) for stream_type in RECONCILIATION_STREAM_TYPES]
         if self.config.get("webhook_store_url"):
@@ -355,10 +371,16 @@ class TapOrdergroove(Tap):
         """The SDK's loop, run over up to ``max_concurrent_streams`` streams at once.
 
         Before any output, one small request checks that Ordergroove accepts the key, so
-        a refused key leaves no empty tables in the target.
+        a refused key leaves no empty tables in the target. Child tables are written by
+        their parent's sync (children.py), so a parent runs when only a child is selected.
         """
         self._sync_started = time.monotonic()
-        selected = [stream for stream in self.streams.values() if stream.selected]
+        selected = [
+            stream
+            for stream in self.streams.values()
+            if not stream.parent_stream_type
+            and (stream.selected or stream.has_selected_descendents)
+        ]
         try:
             stopping.check()
             self._check_access(selected)
@@ -367,7 +389,7 @@ class TapOrdergroove(Tap):
             if self.state:
                 self._state_writer.write_state(self.state)
             for stream in self.streams.values():
-                if not stream.selected:
+                if stream not in selected and not stream.parent_stream_type:
                     self.logger.info("Skipping deselected stream '%s'.", stream.name)
             workers = int(self.config.get("max_concurrent_streams", MAX_CONCURRENT_STREAMS))
             sync_streams(selected, self._sync_stream, self.sync_lock, workers, self.progress.tick)
