@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import difflib
+import io
+import json
 import os
 import re
 import sys
 import time
 import typing as t
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from functools import cached_property
 
 import click
@@ -25,7 +29,7 @@ from tap_ordergroove.concurrency import (
     call_interruptibly,
     sync_streams,
 )
-from tap_ordergroove.errors import OrdergrooveError
+from tap_ordergroove.errors import OrdergrooveError, StateFileError
 from tap_ordergroove.event_streams import DeletedRecordsStream, WebhookEventsStream
 from tap_ordergroove.events import check_store_url
 from tap_ordergroove.output import OrdergrooveWriter
@@ -47,6 +51,10 @@ if t.TYPE_CHECKING:
 _URL = re.compile(r"^https?://[^/\s]+")
 #: Seconds a stop waits for the stream that holds the SDK lock to reach a network wait.
 STOP_LOCK_SECONDS = 5
+#: Settings the SDK reads although they are not in its schema: never reported as unknown.
+SDK_SETTINGS = frozenset({"batch_config", "user_agent"})
+#: Set by Meltano for every plugin it runs; its projects may pass extra keys.
+MELTANO_ENV = "MELTANO_PROJECT_ROOT"
 
 CONFIG_SCHEMA = th.PropertiesList(
     th.Property(
@@ -261,10 +269,15 @@ class TapOrdergroove(Tap):
         return text
 
     @classmethod
-    def invoke(cls, **kwargs: t.Any) -> None:  # type: ignore[override]
-        """The SDK's sync command, with the tap's own errors as one line (see ``_errors``)."""
+    def invoke(cls, *, state: t.IO[str] | None = None, **kwargs: t.Any) -> None:  # type: ignore[override]
+        """The SDK's sync command, with the tap's own errors as one line (see ``_errors``).
+
+        The ``--state`` file is checked first: the SDK would die on an empty one (what a
+        failed run leaves behind a careless ``> state.json``) with a JSON traceback.
+        """
         with cls._errors():
-            super().invoke(**kwargs)
+            checked = None if state is None else io.StringIO(read_state_file(state))
+            super().invoke(state=checked, **kwargs)
 
     @classmethod
     def cb_discover(cls, ctx: click.Context, param: click.Option, value: bool) -> None:
@@ -316,10 +329,44 @@ class TapOrdergroove(Tap):
                 "'https://staging.restapi.ordergroove.com', or leave it empty and set "
                 "`environment`."
             )
+        problems += self._unknown_settings()
         if problems:
             raise ConfigValidationError(" ".join(problems), errors=problems)
+        if start:
+            self._warn_if_future(str(start))
         if self.config.get("webhook_store_url"):
             check_store_url(str(self.config["webhook_store_url"]))
+
+    def _unknown_settings(self) -> list[str]:
+        """Settings this tap does not know, each named with the closest known one.
+
+        A typo such as `start_data` would otherwise sync the whole history in silence.
+        Under Meltano, whose projects may legitimately carry extra keys, they are loud
+        warnings; anywhere else they stop the run (returned as problems).
+        """
+        known = set(self.config_jsonschema["properties"]) | SDK_SETTINGS
+        messages = []
+        for key in sorted(k for k in self._config if k not in known and not k.startswith("_")):
+            close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.6)
+            hint = f" Did you mean `{close[0]}`?" if close else ""
+            messages.append(
+                f"Unknown setting `{key}`: the tap ignores it.{hint} "
+                "`tap-ordergroove --about` lists every setting."
+            )
+        if os.environ.get(MELTANO_ENV):
+            for message in messages:
+                self.logger.warning("%s", message)
+            return []
+        return messages
+
+    def _warn_if_future(self, start: str) -> None:
+        """A `start_date` in the future is legal but reads nothing until that day: say so."""
+        if parse_instant(start) > datetime.now(UTC):
+            self.logger.warning(
+                "Setting `start_date` (%s) is in the future: streams without a bookmark read "
+                "nothing updated before then. Set a past date to load history.",
+                start,
+            )
 
     @cached_property
     def zone(self) -> OrdergrooveZone:
@@ -457,6 +504,28 @@ class TapOrdergroove(Tap):
             after,
             self.progress.elapsed(stream),
         )
+
+
+def read_state_file(file: t.IO[str]) -> str:
+    """The text of a ``--state`` file, refused in one line if it cannot be a Singer state."""
+    name = getattr(file, "name", "--state")
+    text = file.read()
+    fix = (
+        "Restore the last good state file, or remove it and leave out `--state` to sync "
+        "from `start_date` again (the README's recipe never writes an empty one)."
+    )
+    if not text.strip():
+        msg = f"The state file {name} is empty (saved from a run that wrote no STATE?). {fix}"
+        raise StateFileError(msg)
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        msg = f"The state file {name} is not valid JSON ({exc}). {fix}"
+        raise StateFileError(msg) from None
+    if not isinstance(value, dict):
+        msg = f"The state file {name} holds {type(value).__name__}, not a JSON object. {fix}"
+        raise StateFileError(msg)
+    return text
 
 
 if __name__ == "__main__":
