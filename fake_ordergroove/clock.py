@@ -12,11 +12,15 @@ from bisect import bisect_right
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-__all__ = ["LocalClock", "parse_filter_value"]
+__all__ = ["FILTER_FORMATS", "LocalClock", "parse_filter_value"]
 
 _DAY = 86_400
 _ORDINAL_EPOCH = date(1970, 1, 1).toordinal()
+#: ``yyyy-mm-dd or yyyy-mm-ddThh:mm:ss``: how the reference documents ``updated_start`` & co.
 _FILTER_RE = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2})?$")
+#: ``YYYY-MM-DD HH:mm:ss``: how it documents placement responses' ``start_date``/``end_date``.
+_SPACED_RE = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
+FILTER_FORMATS = {"iso": _FILTER_RE, "spaced": _SPACED_RE}
 # " HH:MM:SS" for every second of a day: string formatting is the hot spot of generation.
 _TIME_OF_DAY = tuple(
     f" {h:02d}:{m:02d}:{s:02d}" for h in range(24) for m in range(60) for s in range(60)
@@ -103,13 +107,14 @@ class LocalClock:
         return datetime.now(self.zone).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def parse_filter_value(value: str) -> str | None:
+def parse_filter_value(value: str, fmt: str = "iso") -> str | None:
     """Normalise a filter value to a comparable naive ``YYYY-MM-DD HH:MM:SS`` string.
 
-    Accepts ``YYYY-MM-DD`` (midnight, like DRF's DateTimeFilter) or ``YYYY-MM-DDTHH:MM:SS``;
-    returns None for anything else so the caller can answer 400 like the real API.
+    ``fmt`` "iso" accepts ``YYYY-MM-DD`` (midnight, like DRF's DateTimeFilter) or
+    ``YYYY-MM-DDTHH:MM:SS``; "spaced" accepts only ``YYYY-MM-DD HH:MM:SS``. Returns None
+    for anything else so the caller can answer 400 like the real API.
     """
-    if not _FILTER_RE.match(value):
+    if not FILTER_FORMATS[fmt].match(value):
         return None
     try:
         parsed = datetime.fromisoformat(value)

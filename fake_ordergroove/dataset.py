@@ -31,9 +31,11 @@ Key = str | tuple[str, ...]
 Position = tuple[str, Key]
 Row = tuple[Any, ...]
 RowPredicate = Callable[[Row], bool]
-# (field, operator, value) with operator ">=", "<=", "<" (naive timestamp strings) or "in"
-# (value: a tuple of allowed values).
+# (field, operator, value) with operator ">=", "<=", "<" (naive timestamp strings), "in"
+# (value: a tuple of allowed values) or "member" (value: a ``MemberOf``). The field
+# ``order_status`` on items means the status of the item's order (the items list filter).
 Criterion = tuple[str, str, Any]
+ORDER_STATUS = "order_status"
 
 _RANGE_OPS = (">=", "<=", "<")
 _TOP = "\U0010ffff"  # sorts after every timestamp string and every sort value
@@ -96,7 +98,7 @@ class _Table:
         if self.spec.compound_key:
             if not isinstance(key, list | tuple) or len(key) != len(self.key_pos):
                 raise ValueError(f"{self.spec.name} key must be a list of {list(self.spec.key)}")
-            return tuple(str(part) for part in key)
+            return tuple(part if isinstance(part, int) else str(part) for part in key)
         return str(key)
 
     def as_dict(self, row: Row) -> dict[str, Any]:
@@ -218,10 +220,13 @@ def _compile(table: _Table, criteria: Iterable[Criterion]) -> RowPredicate:
     """
     ranges: dict[int, list[tuple[str, Any]]] = {}
     members: list[tuple[int, tuple[Any, ...]]] = []
+    sets: list[tuple[int, frozenset]] = []
     for name, op, value in criteria:
         pos = table.field_pos[name]
         if op == "in":
             members.append((pos, tuple(value)))
+        elif op == "member":
+            sets.append((pos, value.keys))
         elif op in _RANGE_OPS:
             ranges.setdefault(pos, []).append((op, value))
         else:
@@ -239,9 +244,26 @@ def _compile(table: _Table, criteria: Iterable[Criterion]) -> RowPredicate:
             value = row[pos]
             if not any(value.__class__ is a.__class__ and value == a for a in allowed):
                 return False
-        return True
+        return all(row[pos] in keys for pos, keys in sets)
 
     return predicate
+
+
+class MemberOf:
+    """A set of keys for a "member" criterion; equal and hashed by ``label`` only, so the
+    query cache keys on (statuses, orders table version), never on a million keys."""
+
+    __slots__ = ("keys", "label")
+
+    def __init__(self, label: tuple, keys: frozenset) -> None:
+        self.label = label
+        self.keys = keys
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, MemberOf) and other.label == self.label
+
+    def __hash__(self) -> int:
+        return hash(self.label)
 
 
 def _freeze(criteria: Iterable[Criterion]) -> tuple[Criterion, ...]:
@@ -296,6 +318,7 @@ class Dataset:
         self._items_by_order = generated.items_by_order
         self._rng = random.Random(f"ordergroove-fake-mutations:{seed}")
         self._frozen_now: str | None = None
+        self._members: dict[tuple, MemberOf] = {}
 
     # -- introspection -------------------------------------------------------------------
     @property
@@ -370,7 +393,7 @@ class Dataset:
         """
         with self._lock:
             table = self._table(obj_type)
-            seq = table.matching(_freeze(criteria))
+            seq = table.matching(_freeze(self._resolve(criteria)))
             if not reverse:
                 start = 0 if after is None else bisect_right(seq, after)
                 stop = min(start + limit, len(seq))
@@ -388,7 +411,7 @@ class Dataset:
         """(total matches, records[offset:offset+limit]) for the deprecated v1 pagination."""
         with self._lock:
             table = self._table(obj_type)
-            seq = table.matching(_freeze(criteria))
+            seq = table.matching(_freeze(self._resolve(criteria)))
             rows = table.rows
             return len(seq), [table.as_dict(rows[p[1]]) for p in seq[offset : offset + limit]]
 
@@ -494,6 +517,24 @@ class Dataset:
                 self._bump_order(order_key, self.now())
 
     # -- internals -----------------------------------------------------------------------
+    def _resolve(self, criteria: Iterable[Criterion]) -> list[Criterion]:
+        """Replace an items ``order_status`` criterion by membership in the matching orders."""
+        resolved = []
+        for name, op, value in criteria:
+            if name != ORDER_STATUS:
+                resolved.append((name, op, value))
+                continue
+            orders = self._tables["orders"]
+            label = (tuple(value), orders.version)
+            member = self._members.get(label)
+            if member is None:
+                statuses = (("status", "in", tuple(value)),)
+                keys = frozenset(key for _, key in orders.matching(statuses))
+                member = MemberOf(label, keys)
+                self._members = {label: member}  # older versions are stale
+            resolved.append(("order", "member", member))
+        return resolved
+
     def _table(self, obj_type: str) -> _Table:
         """Table for a stream name; KeyError with the valid names otherwise."""
         table = self._tables.get(obj_type)

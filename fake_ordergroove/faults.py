@@ -13,7 +13,10 @@ from typing import Any
 
 __all__ = ["FAULT_KINDS", "Fault", "FaultInjector"]
 
-FAULT_KINDS = ("429", "423", "500", "502", "503", "slow", "drop")
+#: ``trickle`` serves the real page a few bytes at a time (``delay`` seconds between pieces);
+#: ``html`` answers 200 with a gateway's HTML page; ``truncated`` answers 200 with the real
+#: page's JSON cut in half: what proxies and load balancers do now and then.
+FAULT_KINDS = ("429", "423", "500", "502", "503", "slow", "drop", "trickle", "html", "truncated")
 
 
 @dataclass
@@ -55,8 +58,8 @@ class Fault:
         delay = spec.get("delay", 0.0)
         if not isinstance(delay, int | float) or delay < 0:
             raise ValueError("delay must be a number of seconds >= 0")
-        if kind == "slow" and delay == 0:
-            raise ValueError("slow faults need a delay > 0")
+        if kind in ("slow", "trickle") and delay == 0:
+            raise ValueError(f"{kind} faults need a delay > 0")
         path = spec.get("path")
         if path is not None and not isinstance(path, str):
             raise ValueError("fault path must be a string")

@@ -327,27 +327,20 @@ def _reference_data(g: _Gen) -> dict[str, Any]:
     r.shuffle(pairs)
     reasons: list[tuple[str, int]] = []
     for code, (reason, app) in enumerate(sorted(pairs[:12]), start=1):
-        loose_code: int | str = code if code % 3 else f"{code}"
-        out.add(
-            "merchant_cancel_reasons",
-            {
-                "merchant": merchant,
-                "cancel_reason": reason,
-                "application": app,
-                "code": loose_code,
-                "is_active": g.random() < 0.85,
-            },
-            "",
-        )
+        # Documented: {"cancel_reason": 12, "application": "msi"}; the text lives on the
+        # subscription's cancel_reason.
+        out.add("merchant_cancel_reasons", {"cancel_reason": code, "application": app}, "")
         reasons.append((reason, code))
 
+    resources: list[str] = []
     for n in range(1, 31):
         created = g.between(g.start, g.as_of)
+        resources.append(g.hex_id())
         out.add(
             "resources",
             {
                 "merchant": merchant,
-                "public_id": g.hex_id(),
+                "public_id": resources[-1],
                 "name": f"{g.pick(_ADJ)} guide #{n}",
                 "external_resource_id": f"RES-{n:04d}",
                 "description": g.pick((None, "", "Members-only video", "Printable recipe")),
@@ -358,56 +351,81 @@ def _reference_data(g: _Gen) -> dict[str, Any]:
             g.fmt(created),
         )
 
+    profiles: list[str] = []
     offers: list[str] = []
     available: list[str] = []
     for n in range(1, 21):
         created = g.between(g.start, g.start + 180 * _DAY)
         public_id = g.hex_id()
-        status = "available" if g.random() < 0.75 or n == 1 else "unavailable"
+        status = "available" if g.random() < 0.75 or n == 1 else "archived"
+        profile_offers = [g.hex_id() for _ in range(g.rint(1, 2))]
         out.add(
             "offer_profiles",
             {
                 "public_id": public_id,
                 "merchant": merchant,
                 "name": f"Subscribe & Save {5 * (n % 4 + 1)}% (#{n})",
-                "description": g.pick((None, "Default offer", "Holiday promo")),
-                "status": status,
                 "live": g.live(status == "available"),
-                "created": g.fmt(created),
-                "updated": g.fmt(g.later(created, 0.3)),
-                "initial_coupon": _coupon(g) if g.random() < 0.6 else None,
-                "recurring_coupon": _coupon(g) if g.random() < 0.5 else None,
+                "status": status,
+                "weight": g.pick((0, 0, 100)),
+                "offers": profile_offers,
+                "initial_coupon": _coupon(g, "initial") if g.random() < 0.6 else None,
+                "recurring_coupon": _coupon(g, "recurring") if g.random() < 0.5 else None,
             },
             g.fmt(created),
         )
-        offers.append(public_id)
+        profiles.append(public_id)
+        offers += profile_offers
         if status == "available":
-            available.append(public_id)
+            available += profile_offers
 
-    groups: list[tuple[str, str, str, str, str | None]] = []
+    groups: list[tuple[str, str, str]] = []
     for n in range(1, 16):
-        group_type = ("category", "eligibility", "promotion")[n % 3]
+        group_type = ("eligibility", "incentive", "sku_swap")[n % 3]
         created = g.fmt(g.between(g.start, g.start + 90 * _DAY))
-        groups.append((group_type, f"Group {n:02d}", created, merchant, None))
-    return {"reasons": reasons, "offers": offers, "available": available, "groups": groups}
+        groups.append((group_type, f"Group {n:02d}", created))
+    return {
+        "reasons": reasons,
+        "profiles": profiles,
+        "offers": offers,
+        "available": available,
+        "groups": groups,
+        "resources": resources,
+    }
 
 
-def _coupon(g: _Gen) -> dict[str, Any]:
-    """A nested offer-profile coupon with one or two discounts."""
+def _coupon(g: _Gen, kind: str) -> dict[str, Any]:
+    """A nested offer-profile coupon with one or two discounts, shaped as documented:
+    discount ``object`` and ``threshold_field`` are integers, values are decimal strings."""
     discounts = []
     for _ in range(g.rint(1, 2)):
-        kind = g.pick(("percent", "fixed"))
-        value = g.pick((5, 10, 15, 20)) * 100 if kind == "percent" else g.rint(100, 1500)
+        percent = g.random() < 0.6
+        value = g.pick((5, 10, 15, 20)) * 100 if percent else g.rint(100, 1500)
+        threshold = g.random() < 0.4
         discounts.append(
             {
                 "public_id": g.hex_id(),
-                "discount_type": kind,
+                "name": f"{g.money(value)} {'percent' if percent else 'USD'} off",
+                "object": g.pick((1, 2, 3)),
+                "field": g.pick(("sub_total", "price", "shipping_total")),
+                "type": "percent" if percent else "fixed",
                 "value": g.money(value),
-                "target": g.pick(("item", "order", "shipping")),
-                "minimum_amount": g.money(g.rint(10, 50) * 100) if g.random() < 0.4 else None,
+                "threshold_field": g.pick((1, 2)) if threshold else None,
+                "threshold_value": g.money(g.rint(10, 50) * 100) if threshold else None,
             }
         )
-    return {"public_id": g.hex_id(), "name": f"Coupon {g.hex_id()[:6]}", "discounts": discounts}
+    incentives = []
+    if g.random() < 0.3:  # a Product Specific Incentive (PSI), shaped freely: undocumented
+        incentives.append(
+            {"public_id": g.hex_id(), "standard": "PSI", "type": kind, "value": "5.00"}
+        )
+    return {
+        "public_id": g.hex_id(),
+        "name": f"{kind.title()} Coupon",
+        "code": f"{kind}_coupon_{g.hex_id()[:6]}",
+        "discounts": discounts,
+        "standard_flex_incentives": incentives,
+    }
 
 
 def _products(g: _Gen, ref: dict[str, Any]) -> dict[str, Any]:
@@ -415,10 +433,10 @@ def _products(g: _Gen, ref: dict[str, Any]) -> dict[str, Any]:
     r, out = g.r, g.out
     count = max(50, g.n_customers // 10)
     groups = ref["groups"]
-    members: dict[int, list[str]] = {i: [] for i in range(len(groups))}
     ids: list[str] = []
     prices: list[int] = []
     bundles: list[bool] = []
+    plans: list[bool] = []
     orderable: list[int] = []
     for i in range(count):
         pid = f"{70_000_000 + i * 17 + g.rint(0, 16):010d}"
@@ -428,8 +446,8 @@ def _products(g: _Gen, ref: dict[str, Any]) -> dict[str, Any]:
         autoship = g.random() < 0.85 or i == 0
         discontinued = g.random() < 0.1 and i != 0
         picked = sorted(r.sample(range(len(groups)), g.pick((0, 1, 1, 2))))
-        for gi in picked:
-            members[gi].append(pid)
+        product_type = "bundle" if bundle else g.pick(("standard", "standard", "plan"))
+        created_s = g.fmt(created)
         out.add(
             "products",
             {
@@ -443,40 +461,78 @@ def _products(g: _Gen, ref: dict[str, Any]) -> dict[str, Any]:
                 "sku": f"SKU-{pid}",
                 "autoship_enabled": autoship,
                 "prepaid_eligible": g.random() < 0.2,
-                "premier_enabled": g.random() < 0.1,
-                "created": g.fmt(created),
+                "premier_enabled": int(g.random() < 0.1),
+                "created": created_s,
                 "last_update": g.fmt(g.later(created, 0.3)),
                 "live": g.live(not discontinued),
                 "discontinued": discontinued,
                 "extra_data": g.extra_data(),
-                "product_type": "bundle" if bundle else g.pick(("standard", "standard", "digital")),
+                "product_type": product_type,
                 "autoship_by_default": g.random() < 0.3,
                 "every": g.pick((1, 2, 4, 6)),
                 "every_period": g.pick((2, 3, 3)),
-                "offer_profile": g.pick(ref["offers"]) if g.random() < 0.7 else None,
+                "offer_profile": g.pick(ref["profiles"]) if g.random() < 0.7 else None,
                 "incentive_group": g.pick((None, None, "loyalty", "new-customer")),
+                "product_selection_rules": _selection_rules(g, ids) if g.random() < 0.05 else [],
+                "product_resource_grants": _grants(g, ref["resources"])
+                if product_type == "plan"
+                else [],
+                "product_free_trial_configurations": [
+                    {
+                        "public_id": g.hex_id(),
+                        "duration_in_days": g.pick((7, 14, 30)),
+                        "created": created_s,
+                        "last_updated": created_s,
+                    }
+                ]
+                if product_type == "plan" and g.random() < 0.5
+                else [],
             },
-            g.fmt(created),
+            created_s,
         )
         ids.append(pid)
         prices.append(cents)
         bundles.append(bundle)
+        plans.append(product_type == "plan")
         if autoship:
             orderable.append(i)
-    for gi, (group_type, name, created, merchant, _desc) in enumerate(groups):
-        out.add(
-            "product_groups",
-            {
-                "merchant": merchant,
-                "name": name,
-                "group_type": group_type,
-                "description": g.pick((None, f"{group_type} group {name}")),
-                "created": created,
-                "products": members[gi],
-            },
-            created,
-        )
-    return {"ids": ids, "prices": prices, "bundles": bundles, "orderable": orderable}
+    for group_type, name, created in groups:
+        out.add("product_groups", {"name": name, "group_type": group_type}, created)
+    return {
+        "ids": ids,
+        "prices": prices,
+        "bundles": bundles,
+        "plans": plans,
+        "orderable": orderable,
+    }
+
+
+def _selection_rules(g: _Gen, earlier: list[str]) -> list[dict[str, Any]]:
+    """One ordinal selection rule over products generated before (a rotating product)."""
+    elements = [
+        {"public_id": g.hex_id(), "product": pid, "starting_ordinal": ordinal}
+        for ordinal, pid in enumerate(earlier[-3:])
+    ]
+    return [
+        {
+            "public_id": g.hex_id(),
+            "selection_rule_type": "ordinal",
+            "product_selection_list_elements": elements,
+            "configuration": {"loop": g.random() < 0.5},
+        }
+    ]
+
+
+def _grants(g: _Gen, resources: list[str]) -> list[dict[str, Any]]:
+    """A digital plan's resource grants: time credits in seconds."""
+    return [
+        {
+            "public_id": g.hex_id(),
+            "resource": g.pick(resources),
+            "time_amount": g.pick((30, 365)) * 86_400,
+            "grace_period": g.pick((None, 3 * 86_400)),
+        }
+    ]
 
 
 def generate(seed: int, customers: int, clock: LocalClock) -> Generated:
@@ -501,6 +557,7 @@ def _customers(g: _Gen, ref: dict[str, Any], products: dict[str, Any]) -> None:
     start, as_of = g.start, g.as_of
     as_of_day = clock.local_day(as_of)
     pids, prices, bundles = products["ids"], products["prices"], products["bundles"]
+    plans = products["plans"]
     orderable = products["orderable"]
     offers, available = ref["offers"], ref["available"]
     reasons = ref["reasons"]
@@ -540,13 +597,13 @@ def _customers(g: _Gen, ref: dict[str, Any], products: dict[str, Any]) -> None:
                 "last_name": last,
                 "email": f"{first}.{last}{ci}@example.com".lower(),
                 "phone_number": f"+1312555{randint(0, 9999):04d}" if random_() < 0.7 else None,
-                "phone_type": choice((1, 2, None)),
+                "phone_type": choice((0, 1, 2, 2, 3, None)),
                 "live": g.live(random_() < 0.9),
                 "created": c_created_s,
                 "last_updated": sp_customer(fmt(g.later(c_created, 0.35))),
                 "last_login": fmt(g.between(c_created, as_of)) if random_() < 0.8 else None,
                 "extra_data": g.extra_data(),
-                "locale": choice(("en_US", "en_US", "en_US", "es_US", "fr_CA")),
+                "locale": choice((1, 1, 1, 2, None)),
                 "price_code": choice((None, None, "default", "vip")),
             },
             c_created_s,
@@ -653,8 +710,8 @@ def _customers(g: _Gen, ref: dict[str, Any], products: dict[str, Any]) -> None:
                     "cancel_reason": reason,
                     "cancel_reason_code": g.string_or_int(code) if code is not None else None,
                     "currency_code": "USD",
-                    "iteration": choice((None, 1, 2, 3)),
-                    "sequence": choice((None, 0, 1)),
+                    "iteration": choice((None, "1", "2", "3")),
+                    "sequence": choice((None, "0", "1")),
                     "session_id": hex_id() if random_() < 0.5 else None,
                     "merchant_order_id": f"SHOP-{randint(100000, 999999)}"
                     if random_() < 0.6
@@ -728,6 +785,7 @@ def _customers(g: _Gen, ref: dict[str, Any], products: dict[str, Any]) -> None:
             place_s = clock.day_string(place_day) + " 00:00:00"
 
             item_ids: list[str] = []
+            has_plan = False
             sub_total = discount = 0
             for _ in range(1 + (random_() < 0.5)):
                 if subs and random_() < 0.7:
@@ -744,6 +802,8 @@ def _customers(g: _Gen, ref: dict[str, Any], products: dict[str, Any]) -> None:
                 discount += line_discount
                 i_id = hex_id()
                 item_ids.append(i_id)
+                has_plan = has_plan or plans[pidx]
+                components = g.components(bundles[pidx], pids)
                 add(
                     "items",
                     {
@@ -751,7 +811,7 @@ def _customers(g: _Gen, ref: dict[str, Any], products: dict[str, Any]) -> None:
                         "offer": offer,
                         "subscription": subscription,
                         "product": pids[pidx],
-                        "components": g.components(bundles[pidx], pids),
+                        "components": components,
                         "quantity": quantity,
                         "public_id": i_id,
                         "product_attribute": None,
@@ -762,6 +822,9 @@ def _customers(g: _Gen, ref: dict[str, Any], products: dict[str, Any]) -> None:
                         "order_updated": o_updated_s,
                         "frozen": random_() < 0.02,
                         "first_placed": place_s if attempts and subscription else None,
+                        "subscription_component": components[0]["public_id"]
+                        if subscription and components.__class__ is list and components
+                        else None,
                     },
                     o_created_s,
                 )
@@ -806,6 +869,8 @@ def _customers(g: _Gen, ref: dict[str, Any], products: dict[str, Any]) -> None:
                     "extra_data": g.extra_data(),
                     "locked": status == 1 and random_() < 0.02,
                     "oos_free_shipping": random_() < 0.03,
+                    "currency_code": "USD",
+                    "has_plan": has_plan,
                 },
                 o_created_s,
             )
@@ -815,6 +880,17 @@ def _customers(g: _Gen, ref: dict[str, Any], products: dict[str, Any]) -> None:
                 u = random_()
                 payload_obj = {"order": o_id, "code": code, "message": message}
                 payload: Any = _dumps(payload_obj) if u < 0.7 else payload_obj if u < 0.9 else None
+                u = random_()
+                transaction: Any = (
+                    None
+                    if u < 0.2
+                    else {
+                        "gateway": "stripe",
+                        "status": "succeeded" if code == "000" else "declined",
+                    }
+                    if u < 0.5
+                    else _dumps({"id": f"ch_{hex_id()[:24]}", "code": code})
+                )
                 add(
                     "placement_responses",
                     {
@@ -824,6 +900,7 @@ def _customers(g: _Gen, ref: dict[str, Any], products: dict[str, Any]) -> None:
                         "response_message": message,
                         "created": a_created_s,
                         "response_payload": payload,
+                        "transaction_response": transaction,
                     },
                     a_created_s,
                 )

@@ -24,11 +24,25 @@ class ObjectSpec:
     # query param -> (record field, operator) with operator one of ">=", "<=", "<".
     range_filters: dict[str, tuple[str, str]] = field(default_factory=dict)
     max_page_size: int = 100
+    # Documented format of the range filters: "iso" (date or dateTtime) or "spaced".
+    filter_format: str = "iso"
+    # query param -> fields served only when it is "true" (e.g. include_has_plan).
+    optional_fields: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def compound_key(self) -> bool:
         """True when the primary key is made of several fields (tuple keys)."""
         return len(self.key) > 1
+
+    def served_fields(self, params: dict[str, str]) -> tuple[str, ...]:
+        """The fields a list call with ``params`` answers with, in order."""
+        hidden = {
+            name
+            for param, names in self.optional_fields.items()
+            if params.get(param) not in ("true", "True", "1")
+            for name in names
+        }
+        return tuple(name for name in self.fields if name not in hidden)
 
 
 def _f(text: str) -> tuple[str, ...]:
@@ -77,19 +91,21 @@ OBJECTS: dict[str, ObjectSpec] = {
                 "merchant customer payment shipping_address public_id sub_total tax_total "
                 "shipping_total discount_total total created updated place cancelled tries "
                 "generic_error_count status type order_merchant_id rejected_message extra_data "
-                "locked oos_free_shipping"
+                "locked oos_free_shipping currency_code has_plan"
             ),
             ("public_id",),
             "created",
             "updated",
             dict(_UPDATED),
+            optional_fields={"include_has_plan": ("has_plan",)},
         ),
         ObjectSpec(
             "items",
             "/items/",
             _f(
                 "order offer subscription product components quantity public_id product_attribute "
-                "price extra_cost total_price one_time order_updated frozen first_placed"
+                "price extra_cost total_price one_time order_updated frozen first_placed "
+                "subscription_component"
             ),
             ("public_id",),
             None,
@@ -130,22 +146,25 @@ OBJECTS: dict[str, ObjectSpec] = {
                 "merchant groups name price image_url detail_url external_product_id sku "
                 "autoship_enabled prepaid_eligible premier_enabled created last_update live "
                 "discontinued extra_data product_type autoship_by_default every every_period "
-                "offer_profile incentive_group"
+                "offer_profile incentive_group product_selection_rules product_resource_grants "
+                "product_free_trial_configurations"
             ),
             ("external_product_id",),
             "created",
             "last_update",
+            optional_fields={
+                "include_product_selection_rules": ("product_selection_rules",),
+                "include_product_resource_grants": ("product_resource_grants",),
+                "include_product_free_trials": ("product_free_trial_configurations",),
+            },
         ),
         ObjectSpec(
             "offer_profiles",
             "/offer_profiles/",
-            _f(
-                "public_id merchant name description status live created updated initial_coupon "
-                "recurring_coupon"
-            ),
+            _f("public_id merchant name live status weight offers initial_coupon recurring_coupon"),
             ("public_id",),
-            "created",
-            "updated",
+            None,
+            None,
         ),
         ObjectSpec(
             "one_time_incentives",
@@ -165,15 +184,15 @@ OBJECTS: dict[str, ObjectSpec] = {
         ObjectSpec(
             "product_groups",
             "/product_groups/",
-            _f("merchant name group_type description created products"),
+            _f("name group_type"),
             ("group_type", "name"),
-            "created",
+            None,
             None,
         ),
         ObjectSpec(
             "merchant_cancel_reasons",
             "/merchant/cancel_reason/",
-            _f("merchant cancel_reason application code is_active"),
+            _f("cancel_reason application"),
             ("cancel_reason", "application"),
             None,
             None,
@@ -192,12 +211,16 @@ OBJECTS: dict[str, ObjectSpec] = {
         ObjectSpec(
             "placement_responses",
             "/placement_logs/responses/",
-            _f("public_id order response_code response_message created response_payload"),
+            _f(
+                "public_id order response_code response_message created response_payload "
+                "transaction_response"
+            ),
             ("public_id",),
             "created",
             None,
             {"start_date": ("created", ">="), "end_date": ("created", "<")},
             max_page_size=1000,
+            filter_format="spaced",
         ),
     )
 }

@@ -22,13 +22,17 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from .clock import parse_filter_value
-from .dataset import Criterion, Dataset, Position
+from .dataset import ORDER_STATUS, Criterion, Dataset, Position
 from .faults import Fault, FaultInjector
 from .schema import OBJECTS, OBJECTS_BY_PATH, ObjectSpec
 
 __all__ = ["FakeOrdergroove", "RequestLog"]
 
 DEFAULT_PAGE_SIZE = 10
+#: Response shapes the reference shows for list endpoints (see tap_ordergroove/envelope.py):
+#: the v2 envelope, a bare array (one-time incentives example), one object (cancel reasons).
+SHAPES = ("v2", "array", "object")
+_WITH_SFI = ("all_with_standard_flex_incentives", "only_with_standard_flex_incentives")
 _TRUE = ("true", "True", "1")
 _FALSE = ("false", "False", "0")
 _HTML_ERRORS = {
@@ -92,6 +96,8 @@ class _Reply:
     payload: bytes
     content_type: str
     headers: dict[str, str] = field(default_factory=dict)
+    #: Seconds to wait between pieces of the body (a "trickle" fault); 0 sends it at once.
+    trickle: float = 0.0
 
 
 def _json_reply(status: int, body: Any, headers: dict[str, str] | None = None) -> _Reply:
@@ -116,6 +122,25 @@ def _fault_reply(fault: Fault) -> _Reply:
     return _Reply(status, _HTML_ERRORS[status].encode(), "text/html; charset=utf-8", headers)
 
 
+_PAGE_FAULTS = ("trickle", "html", "truncated")
+_TRICKLE_BYTES = 16
+_GATEWAY_PAGE = (
+    b"<html><head><title>Maintenance</title></head><body><h1>We'll be right back</h1>"
+    b"<p>The service is temporarily unavailable.</p></body></html>"
+)
+
+
+def _page_fault(reply: _Reply, fault: Fault) -> _Reply:
+    """A 200 that goes wrong after the status line: slow body, HTML, or JSON cut short."""
+    if fault.kind == "trickle":
+        return _Reply(200, reply.payload, reply.content_type, reply.headers, fault.delay)
+    if fault.kind == "html":
+        return _Reply(200, _GATEWAY_PAGE, "text/html; charset=utf-8")
+    if fault.kind == "truncated":
+        return _Reply(200, reply.payload[: len(reply.payload) // 2], reply.content_type)
+    return reply
+
+
 def encode_cursor(position: Position, reverse: bool) -> str:
     """Opaque cursor: urlsafe base64 of JSON [created, key, reverse]."""
     sort_value, key = position
@@ -136,7 +161,7 @@ def decode_cursor(text: str, spec: ObjectSpec) -> tuple[Position, bool]:
     if spec.compound_key:
         if not isinstance(key, list) or len(key) != len(spec.key):
             raise invalid
-        if not all(isinstance(part, str) for part in key):
+        if not all(isinstance(part, str | int) for part in key):  # cancel_reason is an int
             raise invalid
         return (sort_value, tuple(key)), bool(reverse)
     if not isinstance(key, str):
@@ -248,7 +273,12 @@ class _Handler(BaseHTTPRequestHandler):
         return self.rfile.read(size) if size > 0 else b""
 
     def _send(
-        self, status: int, payload: bytes, content_type: str, headers: dict[str, str] | None
+        self,
+        status: int,
+        payload: bytes,
+        content_type: str,
+        headers: dict[str, str] | None,
+        trickle: float = 0.0,
     ) -> None:
         """Write a complete response with Content-Length so keep-alive keeps working.
 
@@ -263,11 +293,21 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         try:
             self.end_headers()
-            self.wfile.write(payload)
+            if trickle:
+                self._trickle(payload, trickle)
+            else:
+                self.wfile.write(payload)
             self.wfile.flush()
         except (BrokenPipeError, ConnectionResetError):
             self.client_gone = True
             self.close_connection = True
+
+    def _trickle(self, payload: bytes, delay: float) -> None:
+        """A few bytes, a pause, a few more: every socket read of the client succeeds."""
+        for start in range(0, len(payload), _TRICKLE_BYTES):
+            self.wfile.write(payload[start : start + _TRICKLE_BYTES])
+            self.wfile.flush()
+            time.sleep(delay)
 
     def _send_json(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
         """Write a JSON answer rendered like DRF."""
@@ -303,7 +343,7 @@ class _Handler(BaseHTTPRequestHandler):
         if reply is None:
             self.close_connection = True  # "drop": no bytes at all, the client sees EOF
             return
-        self._send(reply.status, reply.payload, reply.content_type, reply.headers)
+        self._send(reply.status, reply.payload, reply.content_type, reply.headers, reply.trickle)
         entry["client_gone"] = self.client_gone
 
     def _api_reply(self, method: str, path: str, pairs: list[tuple[str, str]]) -> _Reply | None:
@@ -318,9 +358,12 @@ class _Handler(BaseHTTPRequestHandler):
                 return None
             if fault.kind == "slow":
                 time.sleep(fault.delay)
-            else:
+            elif fault.kind not in _PAGE_FAULTS:
                 return _fault_reply(fault)
         try:
+            if spec is None and method == "GET" and _retrieve_target(path) is not None:
+                fake.authorize(self.headers.get("x-api-key"))
+                return _json_reply(200, _retrieve(fake.dataset, path))
             if spec is None:
                 raise _ApiError(404, {"detail": "Not found."})
             if method != "GET":
@@ -328,13 +371,15 @@ class _Handler(BaseHTTPRequestHandler):
                     405, {"detail": f'Method "{method}" not allowed.'}, {"Allow": "GET"}
                 )
             fake.authorize(self.headers.get("x-api-key"))
-            body = self._list(spec, pairs)
+            body = self._list(spec, pairs, fake.envelopes.get(spec.path, "v2"))
         except _ApiError as err:
             return _json_reply(err.status, err.body, err.headers)
-        return _json_reply(200, body)
+        reply = _json_reply(200, body)
+        return _page_fault(reply, fault) if fault is not None else reply
 
-    def _list(self, spec: ObjectSpec, pairs: list[tuple[str, str]]) -> dict[str, Any]:
-        """Build the v2 (cursor) or v1 (page number) envelope for a list call."""
+    def _list(self, spec: ObjectSpec, pairs: list[tuple[str, str]], shape: str) -> Any:
+        """Build the v2 (cursor) or v1 (page number) envelope for a list call, or the bare
+        array / single object some reference examples show, when ``shape`` asks for it."""
         fake = self.server.fake
         params = dict(pairs)
         errors: dict[str, list[str]] = {}
@@ -351,9 +396,16 @@ class _Handler(BaseHTTPRequestHandler):
         if errors:
             raise _ApiError(400, errors)
         base = f"http://{self.headers.get('Host') or fake.netloc}{spec.path}"
+        if shape != "v2":
+            _, records = fake.dataset.slice(spec.name, criteria, 0, 10**9)
+            shown = _shown(spec, params, records)
+            return shown if shape == "array" else (shown[0] if shown else {})
         if (self.headers.get("X-OG-API-VERSION") or "").strip() == "2":
-            return _cursor_page(fake.dataset, spec, pairs, criteria, page_size, base)
-        return _number_page(fake.dataset, spec, pairs, criteria, page_size, base)
+            body = _cursor_page(fake.dataset, spec, pairs, criteria, page_size, base)
+        else:
+            body = _number_page(fake.dataset, spec, pairs, criteria, page_size, base)
+        body["results"] = _shown(spec, params, body["results"])
+        return body
 
     # -- control API ---------------------------------------------------------------------
     def _control(self, method: str, path: str, pairs: list[tuple[str, str]], body: bytes) -> None:
@@ -378,20 +430,53 @@ class _Handler(BaseHTTPRequestHandler):
         self._send_json(status, result)
 
 
+def _shown(spec: ObjectSpec, params: dict[str, str], records: list[dict]) -> list[dict]:
+    """Records as a call with ``params`` sees them: ``include_*`` fields only when asked
+    for, offer-profile coupons' flex incentives only with ``offer_profile_category``."""
+    fields = spec.served_fields(params)
+    if len(fields) != len(spec.fields):
+        records = [{name: record[name] for name in fields} for record in records]
+    if spec.name == "offer_profiles" and params.get("offer_profile_category") not in _WITH_SFI:
+        records = [_without_sfi(record) for record in records]
+    return records
+
+
+def _without_sfi(profile: dict) -> dict:
+    """An offer profile whose coupons omit ``standard_flex_incentives`` (a copy)."""
+    copy = dict(profile)
+    for name in ("initial_coupon", "recurring_coupon"):
+        coupon = copy.get(name)
+        if isinstance(coupon, dict):
+            copy[name] = {k: v for k, v in coupon.items() if k != "standard_flex_incentives"}
+    return copy
+
+
 def _criteria(
     spec: ObjectSpec, params: dict[str, str], errors: dict[str, list[str]]
 ) -> list[Criterion]:
-    """Translate query params into dataset criteria; unknown params are ignored like DRF."""
+    """Translate query params into dataset criteria; unknown params are ignored like DRF.
+
+    Range filters must be in the endpoint's documented format (placement responses: a
+    space, never a ``T``); ``status`` on orders and items is the order status code.
+    """
     criteria: list[Criterion] = []
     for param, (record_field, op) in spec.range_filters.items():
         raw = params.get(param)
         if raw is None or raw == "":
             continue
-        value = parse_filter_value(raw)
+        value = parse_filter_value(raw, spec.filter_format)
         if value is None:
             errors[param] = ["Enter a valid date/time."]
         else:
             criteria.append((record_field, op, value))
+    if spec.name in ("orders", "items") and params.get("status", "") != "":
+        try:
+            status = int(params["status"])
+        except ValueError:
+            errors["status"] = ["Enter a whole number."]
+        else:
+            field = "status" if spec.name == "orders" else ORDER_STATUS
+            criteria.append((field, "in", (status,)))
     if spec.name == "products":
         autoship = params.get("autoship_enabled", "true")
         if autoship in _TRUE:
@@ -409,6 +494,28 @@ def _criteria(
         if status != "all":
             criteria.append(("status", "in", (status,)))
     return criteria
+
+
+#: Retrieve endpoints (``GET /orders/{order_id}/``, ``GET /items/{item_id}/``): the tap
+#: asks them whether an object a late ``order.delete`` / ``item.remove`` names is gone.
+RETRIEVABLE = ("orders", "items")
+
+
+def _retrieve_target(path: str) -> tuple[str, str] | None:
+    """``(object type, public_id)`` for a retrieve path, else None."""
+    parts = path.strip("/").split("/")
+    if len(parts) == 2 and parts[0] in RETRIEVABLE and parts[1]:
+        return parts[0], parts[1]
+    return None
+
+
+def _retrieve(dataset: Dataset, path: str) -> dict[str, Any]:
+    """The object, or DRF's 404 ``{"detail": "Not found."}`` when it does not exist."""
+    target = _retrieve_target(path)
+    record = dataset.get(*target) if target is not None else None
+    if record is None:
+        raise _ApiError(404, {"detail": "Not found."})
+    return record
 
 
 def _with_param(base: str, pairs: Iterable[tuple[str, str]], name: str, value: str | None) -> str:
@@ -516,6 +623,8 @@ class FakeOrdergroove:
         self.auth_failure_status = auth_failure_status
         self.verbose = verbose
         self.faults = FaultInjector()
+        #: path -> response shape ("v2", "array", "object"); v2 unless set.
+        self.envelopes: dict[str, str] = {}
         self.request_log = RequestLog()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -596,7 +705,8 @@ class FakeOrdergroove:
         Routes (no API key, no latency, no faults):
         GET health | GET/POST/DELETE faults | GET/DELETE requests | GET records?object=
         | GET counts | POST update {object,key,fields} | POST create {object,fields}
-        | POST delete {object,key} | POST latency {latency_ms} | POST freeze_time {now}.
+        | POST delete {object,key} | POST latency {latency_ms} | POST freeze_time {now}
+        | POST envelope {path, shape}.
         """
         routes = {
             ("GET", "health"): self._c_health,
@@ -612,6 +722,7 @@ class FakeOrdergroove:
             ("POST", "delete"): self._c_delete,
             ("POST", "latency"): self._c_latency,
             ("POST", "freeze_time"): self._c_freeze_time,
+            ("POST", "envelope"): self._c_envelope,
         }
         name = path.removeprefix("/_control/").strip("/")
         handler = routes.get((method, name))
@@ -669,6 +780,22 @@ class FakeOrdergroove:
             raise ValueError("latency_ms must be a number >= 0")
         self.latency_ms = value
         return 200, {"latency_ms": value}
+
+    def _c_envelope(self, params: dict[str, str], payload: Any) -> tuple[int, Any]:
+        """Serve a list path as the v2 envelope, a bare array or a single object."""
+        body = _body(payload)
+        path, shape = body.get("path"), body.get("shape")
+        if path not in OBJECTS_BY_PATH or shape not in SHAPES:
+            raise ValueError(f"path must be a list path and shape one of {list(SHAPES)}")
+        self.set_envelope(path, shape)
+        return 200, dict(self.envelopes)
+
+    def set_envelope(self, path: str, shape: str) -> None:
+        """Answer ``path`` in ``shape`` from now on ("v2" restores the envelope)."""
+        if shape == "v2":
+            self.envelopes.pop(path, None)
+        else:
+            self.envelopes[path] = shape
 
     def _c_freeze_time(self, params: dict[str, str], payload: Any) -> tuple[int, Any]:
         """Pin (or with null, release) the clock that stamps mutations."""

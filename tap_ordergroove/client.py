@@ -1,130 +1,57 @@
-"""The one place that knows how to talk to Ordergroove's list endpoints.
+"""What Ordergroove's list pages mean: envelope, records, windows, bookmarks.
 
-Owns: host and auth, the v2 cursor envelope and its ``next`` links, error
-classification (fatal vs retryable), backoff with Retry-After, client-side
-pacing, Central-time filters, type conversion of records, and the bookmark
-rule. Stream classes in ``streams.py`` only declare what differs per endpoint.
+``http_client.py`` fetches one page (host, auth, deadline, retries, error verdicts);
+this module follows the v2 cursor envelope's ``next`` links, converts records to the
+schema's types, slices time windows, and applies the bookmark rule. Stream classes in
+``streams.py`` only declare what differs per endpoint.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import random
-import re
 import time
 import typing as t
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
-from email.utils import parsedate_to_datetime
 from functools import cached_property
 from http import HTTPStatus
+from urllib.parse import quote
 
-import backoff
-import msgspec
 import requests
-import urllib3
-from singer_sdk import RESTStream
-from singer_sdk.authenticators import APIKeyAuthenticator
-from singer_sdk.exceptions import RetriableAPIError
 from singer_sdk.helpers._util import utc_now
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.pagination import BaseHATEOASPaginator
 from singer_sdk.singerlib import RecordMessage
 from singer_sdk.streams.rest import HTTPRequest, PageContext
 
+from tap_ordergroove import stopping
 from tap_ordergroove.coerce import RecordConverter
-from tap_ordergroove.errors import (
-    OrdergrooveAuthError,
-    OrdergrooveConnectionError,
-    OrdergrooveRequestError,
-    OrdergrooveResponseError,
-    OrdergrooveRetriesExhausted,
-)
+from tap_ordergroove.envelope import Page, unwrap
 from tap_ordergroove.events import DELETED_AT, deletions, read_events
-from tap_ordergroove.timezones import OrdergrooveZone, parse_instant, utc_iso
+from tap_ordergroove.http_client import OrdergrooveHTTPStream, decoded_body
+from tap_ordergroove.timezones import FILTER_FORMAT, OrdergrooveZone, parse_instant, utc_iso
 
 if t.TYPE_CHECKING:
-    from collections.abc import Callable, Generator, Iterable
+    from collections.abc import Generator, Iterable
     from urllib.parse import ParseResult
 
     from singer_sdk.helpers.types import Context
 
-ENVIRONMENTS = {
-    "production": "https://restapi.ordergroove.com",
-    "staging": "https://staging.restapi.ordergroove.com",
-}
-API_VERSION_HEADER = "X-OG-API-VERSION"
-RETRYABLE_STATUSES = frozenset({HTTPStatus.LOCKED, HTTPStatus.TOO_MANY_REQUESTS})
-RETRYABLE_EXCEPTIONS = (  # what the SDK's backoff retries; anything else fails at once
-    RetriableAPIError,
-    ConnectionResetError,
-    requests.exceptions.Timeout,
-    requests.exceptions.ConnectionError,
-    requests.exceptions.ChunkedEncodingError,
-    requests.exceptions.ContentDecodingError,
-)
-MAX_RETRY_AFTER_SECONDS = 300.0
-MAX_BACKOFF_SECONDS = 60.0
-_BODY_ATTR = "_ordergroove_body"
-_TAGS = re.compile(r"<[^>]*>")
-#: Numbers Ordergroove sends unquoted become exact decimals, never floats; msgspec also
-#: parses a page about twice as fast as the json module.
-_DECODER = msgspec.json.Decoder(float_hook=Decimal)
+_PAGE_ATTR = "_ordergroove_page"
 #: Stream-state key: end of the last fully read backfill window of an unfinished run.
 BACKFILL_MARKER = "backfill_done_until"
 #: Stream-state key: last webhook-store ``seq`` whose deletes this stream has emitted.
 WEBHOOK_SEQ = "webhook_seq"
 
 
-def response_body(response: requests.Response) -> dict:
-    """The parsed list envelope, parsed once per response (paginator and parser share it)."""
-    body = getattr(response, _BODY_ATTR, None)
-    if body is None:
-        try:
-            body = _DECODER.decode(response.content)
-        except ValueError as exc:
-            msg = (
-                f"Ordergroove answered {response.status_code} for {response.request.path_url} "
-                f"with a body that is not JSON: {response.text[:200]!r}"
-            )
-            raise OrdergrooveResponseError(msg) from exc
-        if not isinstance(body, dict) or not isinstance(body.get("results"), list):
-            msg = (
-                f"Ordergroove answered {response.request.path_url} without the list envelope "
-                f"{{next, previous, results}}; got {str(body)[:200]!r}. Check `base_url`."
-            )
-            raise OrdergrooveResponseError(msg)
-        setattr(response, _BODY_ATTR, body)
-    return body
+def response_body(response: requests.Response) -> Page:
+    """The page in whichever documented shape it came, unwrapped once per response.
 
-
-def api_message(response: requests.Response) -> str:
-    """Ordergroove's own error text (``{"detail": ...}`` or ``{"field": [...]}``), shortened."""
-    try:
-        body = response.json()
-    except ValueError:
-        text = " ".join(_TAGS.sub(" ", response.text).split())  # an HTML error page's words
-        return text[:200] or response.reason
-    if isinstance(body, dict) and set(body) == {"detail"}:
-        return str(body["detail"])[:300].rstrip(".")
-    return json.dumps(body, separators=(",", ":"))[:300]
-
-
-def retry_after_seconds(response: requests.Response | None) -> float | None:
-    """Seconds from a ``Retry-After`` header (delta-seconds or HTTP date), if present."""
-    value = response.headers.get("Retry-After") if response is not None else None
-    if not value:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return None
-        seconds = (when - datetime.now(UTC)).total_seconds()
-    return min(max(seconds, 0.0), MAX_RETRY_AFTER_SECONDS)
+    The body was already parsed (and found to be JSON) when the answer arrived.
+    """
+    page = getattr(response, _PAGE_ATTR, None)
+    if page is None:
+        page = unwrap(decoded_body(response), response.request.path_url)
+        setattr(response, _PAGE_ATTR, page)
+    return page
 
 
 class OrdergroovePaginator(BaseHATEOASPaginator):
@@ -132,10 +59,10 @@ class OrdergroovePaginator(BaseHATEOASPaginator):
 
     def get_next_url(self, response: requests.Response) -> str | None:
         """The absolute URL of the next page, or None on the last page."""
-        return response_body(response).get("next")
+        return response_body(response).next
 
 
-class OrdergrooveStream(RESTStream):
+class OrdergrooveStream(OrdergrooveHTTPStream):
     """Base class for one Ordergroove list endpoint."""
 
     #: Query parameters every first-page request carries (e.g. products' ``autoship_enabled``).
@@ -143,6 +70,8 @@ class OrdergrooveStream(RESTStream):
     #: Names of the incremental filter parameters, when the endpoint has them.
     start_param: t.ClassVar[str | None] = None
     end_param: t.ClassVar[str | None] = None
+    #: ``strftime`` format the endpoint documents for those filters.
+    filter_format: t.ClassVar[str] = FILTER_FORMAT
     #: Largest page size the endpoint accepts, and the setting that picks it.
     page_size_setting: t.ClassVar[str] = "page_size"
     #: Object type whose webhook delete snapshots become soft-deleted rows in this stream.
@@ -160,48 +89,9 @@ class OrdergrooveStream(RESTStream):
         self.run_started_at = datetime.now(UTC)
         self.pages = 0
         self.tries_total = 0
-
-    # Connection ---------------------------------------------------------------
-
-    @property
-    def url_base(self) -> str:
-        """``base_url`` when set, else the host of the configured environment."""
-        base = self.config.get("base_url") or ENVIRONMENTS[self.config["environment"]]
-        return base.rstrip("/")
-
-    @cached_property
-    def authenticator(self) -> APIKeyAuthenticator:
-        """Sends the key as ``x-api-key``; it never goes into a URL, so never into logs."""
-        return APIKeyAuthenticator(key="x-api-key", value=self.config["api_key"])
-
-    @cached_property
-    def requests_session(self) -> requests.Session:
-        """A session that reads proxy and CA settings from the environment once.
-
-        requests re-reads the whole environment on every request otherwise (about 0.8 ms
-        a page); proxies (honouring NO_PROXY) and the CA bundle are resolved up front.
-        """
-        session = requests.Session()
-        session.proxies.update(requests.utils.get_environ_proxies(self.url_base))
-        session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get(
-            "CURL_CA_BUNDLE", True
-        )
-        session.trust_env = False
-        return session
-
-    @property
-    def http_headers(self) -> dict:
-        """Headers of every call; the version header switches lists to cursor pagination."""
-        return {
-            API_VERSION_HEADER: "2",
-            "Accept": "application/json",
-            "User-Agent": self.user_agent,
-        }
-
-    @property
-    def timeout(self) -> int:
-        """Seconds before a request is abandoned and retried (large lists can take 20 s+)."""
-        return int(self.config["request_timeout"])
+        self.shapes_seen: set[str] = set()
+        #: The window being read (for progress lines); None until the first page.
+        self.current_window: dict[str, str] | None = None
 
     @cached_property
     def zone(self) -> OrdergrooveZone:
@@ -228,138 +118,26 @@ class OrdergrooveStream(RESTStream):
         window = context or {}
         if self.start_param and window.get("start"):
             start = parse_instant(window["start"])
-            params[self.start_param] = self.zone.filter_value(start, bound="start")
+            params[self.start_param] = self.zone.filter_value(
+                start, bound="start", fmt=self.filter_format
+            )
         if self.end_param and window.get("end"):
             end = parse_instant(window["end"])
-            params[self.end_param] = self.zone.filter_value(end, bound="end")
+            params[self.end_param] = self.zone.filter_value(
+                end, bound="end", fmt=self.filter_format
+            )
         return params
-
-    def _request(
-        self, prepared_request: requests.PreparedRequest, context: Context | None
-    ) -> requests.Response:
-        self._tap.rate_limiter.wait()  # type: ignore[attr-defined]
-        self.tries_total += 1
-        return super()._request(prepared_request, context)
-
-    def validate_response(self, response: requests.Response) -> None:
-        """Sort answers into fatal (stop now, say why) and retryable (back off, try again)."""
-        status = response.status_code
-        if status < HTTPStatus.BAD_REQUEST:
-            return
-        path = response.request.path_url.split("?")[0] if response.request else self.path
-        if status in {HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN}:
-            raise OrdergrooveAuthError(self._auth_message(status, api_message(response)))
-        if status in RETRYABLE_STATUSES or status >= HTTPStatus.INTERNAL_SERVER_ERROR:
-            msg = f"{status} {response.reason} from {path}: {api_message(response)}"
-            raise RetriableAPIError(msg, response)
-        hint = (
-            " Check `base_url` / `environment`: this path does not exist there."
-            if status == HTTPStatus.NOT_FOUND
-            else " A filter or page size was refused; check `start_date`, `page_size`."
-        )
-        msg = f"Ordergroove rejected GET {path} with {status}: {api_message(response)}.{hint}"
-        raise OrdergrooveRequestError(msg)
-
-    def _auth_message(self, status: int, detail: str) -> str:
-        where = self.config.get("base_url") or (
-            f"{self.config['environment']} ({ENVIRONMENTS[self.config['environment']]})"
-        )
-        return (
-            f"Ordergroove refused the API key with {status} ({detail}) at {where}. Check that "
-            "`api_key` is right, that it was issued for this environment (staging and "
-            "production keys differ; see `environment`), and that it has the 'Bulk Operations' "
-            "permission, which a data sync needs."
-        )
-
-    # Retries ------------------------------------------------------------------
-
-    def backoff_wait_generator(self) -> Generator[float, t.Any, None]:  # type: ignore[override]
-        """Exponential backoff with jitter, or the server's Retry-After when it sends one."""
-        base = float(self.config["retry_backoff_seconds"])
-        exc = yield 0.0
-        attempt = 0
-        while True:
-            attempt += 1
-            response = getattr(exc, "response", None)
-            server_says = retry_after_seconds(response)
-            if server_says is not None:
-                exc = yield server_says
-                continue
-            ceiling = min(MAX_BACKOFF_SECONDS, base * 2 ** (attempt - 1))
-            exc = yield ceiling / 2 + random.uniform(0, ceiling / 2)  # noqa: S311
-
-    def backoff_jitter(self, value: float) -> float:
-        """Jitter is already in the wait generator; Retry-After must be honoured as is."""
-        return value
-
-    def backoff_max_tries(self) -> int:
-        """Tries per request before giving up (setting ``max_tries``)."""
-        return int(self.config["max_tries"])
-
-    def backoff_handler(self, details: t.Mapping[str, t.Any]) -> None:
-        """One warning per retry, naming the path and the failure, never the key."""
-        exc = details.get("exception")
-        self.logger.warning(
-            "Retrying %s after try %d of %d failed (%s); waiting %.1f s",
-            self.path,
-            details.get("tries"),
-            self.backoff_max_tries(),
-            _describe(exc),
-            details.get("wait") or 0.0,
-        )
-
-    def request_decorator(self, func: Callable) -> Callable:
-        """The SDK's retry loop, logged once per retry, with a clear error at the end.
-
-        The same ``backoff.on_exception`` the SDK builds, but without the library's own
-        'Backing off' / 'Giving up' lines: ``backoff_handler`` already logs each retry
-        (path, try N of M, wait) and the final error says what to do.
-        """
-        retrying = backoff.on_exception(
-            self.backoff_wait_generator,
-            RETRYABLE_EXCEPTIONS,
-            max_tries=self.backoff_max_tries,
-            on_backoff=self.backoff_handler,
-            jitter=self.backoff_jitter,
-            logger=None,
-        )(func)
-
-        def call(prepared_request: requests.PreparedRequest, context: Context | None) -> t.Any:
-            try:
-                with self._tap.sync_lock.released():  # type: ignore[attr-defined]
-                    return retrying(prepared_request, context)
-            except RETRYABLE_EXCEPTIONS as exc:
-                if _never_connected(exc):
-                    raise OrdergrooveConnectionError(self._connection_message(exc)) from None
-                msg = (
-                    f"Gave up on {self.path} after {self.backoff_max_tries()} tries: "
-                    f"{_describe(exc)}. Ordergroove kept rate-limiting, locking or failing, or "
-                    "the network dropped. Streams that finished keep their bookmarks; this "
-                    "stream's bookmark did not move. Re-run later, or raise `max_tries` / "
-                    "`request_timeout`."
-                )
-                raise OrdergrooveRetriesExhausted(msg) from exc
-
-        return call
-
-    def _connection_message(self, exc: BaseException) -> str:
-        where = self.config.get("base_url") or (
-            f"{ENVIRONMENTS[self.config['environment']]} (`environment` "
-            f"{self.config['environment']})"
-        )
-        return (
-            f"Could not connect to {where} after {self.backoff_max_tries()} tries: "
-            f"{_connection_reason(exc)}. Check `base_url` (when set it replaces "
-            "`environment`; in this project's meltano.yml the `dev` environment sets it to "
-            "the local fake API), `environment`, and this machine's network, proxy and DNS."
-        )
 
     # Records ------------------------------------------------------------------
 
     def parse_response(self, response: requests.Response) -> Iterable[dict]:
-        """The ``results`` of one page."""
+        """The records of one page, whichever documented shape it came in (logged once)."""
         self.pages += 1
-        return response_body(response)["results"]
+        page = response_body(response)
+        if page.shape not in self.shapes_seen:
+            self.shapes_seen.add(page.shape)
+            self.logger.info("Stream '%s': Ordergroove answered with a %s", self.name, page.shape)
+        return page.results
 
     @cached_property
     def converter(self) -> RecordConverter:
@@ -405,29 +183,51 @@ class OrdergrooveStream(RESTStream):
         """Read every time window in turn (one window unless ``backfill_window_days`` is set).
 
         After each closed window a STATE records its end, so a run that crashes mid-backfill
-        resumes from there. Safe: a window ends before this run started, and anything
-        changed after its window was read now carries a later timestamp.
+        resumes from there. Safe: a closed window ends no later than this run's start minus
+        the lookback (the bookmark's own rule), and anything changed after its window was
+        read now carries a later timestamp. Once every window is read, the start of the
+        first one becomes the least bookmark: a resumed stream whose last window held no
+        records still ends with a real bookmark instead of going back to `start_date`.
         """
         version = self._begin_table_version()
         last_seq = yield from self.tombstones()
-        for window in self.windows(context):
+        windows = self.windows(context)
+        for window in windows:
+            self.current_window = window
             yield from self.request_records(window)
             if window.get("end"):
                 self.stream_state[BACKFILL_MARKER] = window["end"]
                 self.state_manager.is_flushed = False
                 self._write_state_message()
+        if self.replication_key and windows[0].get("start"):
+            self._increment_stream_state(
+                {self.replication_key: windows[0]["start"]}, context=context
+            )
         self.stream_state.pop(BACKFILL_MARKER, None)
         if last_seq is not None:
             self.stream_state[WEBHOOK_SEQ] = last_seq
-        if self.converter.unknown_seen and self.report_unknown_fields:
-            self.logger.warning(
-                "Stream '%s': Ordergroove sent fields the schema does not know, not emitted: %s",
-                self.name,
-                ", ".join(sorted(self.converter.unknown_seen)),
-            )
+        self._report_drift()
         if version is not None:
             # Only now, after every page was read: a failed run never flags live rows.
             self._write_activate_version_message(version)
+
+    def _report_drift(self) -> None:
+        """One warning per kind of schema drift, so no value is ever dropped silently."""
+        converter = self.converter
+        if converter.unknown_seen and self.report_unknown_fields:
+            self.logger.warning(
+                "Stream '%s': Ordergroove sent fields the schema does not know, not emitted: %s",
+                self.name,
+                ", ".join(sorted(converter.unknown_seen)),
+            )
+        for field, value in sorted(converter.deprecated_dropped.items()):
+            self.logger.warning(
+                "Stream '%s': deprecated field '%s' held a value of the wrong type (e.g. %r), "
+                "emitted as null; the sync went on",
+                self.name,
+                field,
+                value,
+            )
 
     def _begin_table_version(self) -> int | None:
         """For full-table streams, a version for this read of the whole table.
@@ -442,17 +242,38 @@ class OrdergrooveStream(RESTStream):
         return self._stream_version
 
     def request_records(self, context: Context | None) -> Iterable[dict]:
-        """One cursor chain, holding this endpoint's reader slot (one reader per type)."""
+        """One cursor chain, holding this endpoint's reader slot (one reader per type).
+
+        Stops at the next record once SIGTERM / SIGINT arrived (``stopping``).
+        """
         with self._tap.reader_slots.reading(self.path):  # type: ignore[attr-defined]
-            yield from super().request_records(context)
+            for record in super().request_records(context):
+                stopping.check()
+                yield record
+
+    def check_access(self) -> None:
+        """One page of one record, filtered to "updated from now on": cheap at any size.
+
+        Sent before any SCHEMA, so a refused key fails the run before the target
+        creates empty tables. Goes through the normal retry and error handling.
+        """
+        params: dict[str, t.Any] = {"page_size": 1, **self.extra_params}
+        if self.start_param:
+            params[self.start_param] = self.zone.filter_value(self.run_started_at, bound="start")
+        request = self.build_prepared_request(
+            method="GET", url=self.get_url(None), params=params, headers=self.http_headers
+        )
+        self.request_decorator(self._request)(request, None)
 
     def tombstones(self) -> Generator[dict, None, int | None]:
         """Last-known records of objects deleted since the previous run, flagged deleted.
 
-        Emitted BEFORE the REST pages, so an object that exists again (re-created after
-        its delete) is overwritten by its live row and does not stay flagged. Deletes
-        without a snapshot only reach ``deleted_records``: a partial row here would
-        null out the warehouse row. Returns the last store ``seq`` read (saved only
+        Ordergroove retries webhooks for hours, out of order: an ``order.delete`` may
+        arrive after the order was re-created and synced live. So before a snapshot
+        becomes a tombstone, the object's retrieve endpoint must answer 404 (one request
+        per deleted object with a snapshot); an object that exists again keeps its live
+        row. Deletes without a snapshot only reach ``deleted_records``: a partial row here
+        would null out the warehouse row. Returns the last store ``seq`` read (saved only
         once the whole stream has synced).
         """
         url = self.config.get("webhook_store_url")
@@ -462,9 +283,37 @@ class OrdergrooveStream(RESTStream):
         for event in read_events(url, after):
             last_seq = event.seq
             for deletion in deletions(event):
-                if deletion.object_type == self.tombstone_type and deletion.snapshot:
+                if deletion.object_type != self.tombstone_type or not deletion.snapshot:
+                    continue
+                if self.object_gone(deletion.public_id):
                     yield {**deletion.snapshot, DELETED_AT: deletion.deleted_at}
+                else:
+                    self.logger.info(
+                        "Stream '%s': %s was deleted (event %s) but exists again; no tombstone",
+                        self.name,
+                        deletion.public_id,
+                        deletion.event_id,
+                    )
         return last_seq
+
+    def object_gone(self, public_id: str) -> bool:
+        """True when Ordergroove's retrieve endpoint (``GET /orders/{id}/``) answers 404."""
+        url = f"{self.url_base}{self.path}{quote(public_id, safe='')}/"
+        params = {"omit_price_calculation": "true"} if self.path == "/items/" else None
+        request = self.build_prepared_request(
+            method="GET", url=url, params=params, headers=self.http_headers
+        )
+        response = self.request_decorator(self._retrieve)(request, None)
+        return response.status_code == HTTPStatus.NOT_FOUND
+
+    def _retrieve(
+        self, prepared_request: requests.PreparedRequest, context: Context | None
+    ) -> requests.Response:
+        """One retrieve call, paced, bounded and retried like pages; a 404 means "gone"."""
+        response = self.send_once(prepared_request, context)
+        if response.status_code != HTTPStatus.NOT_FOUND:
+            self.validate_response(response)
+        return response
 
     def windows(self, context: Context | None) -> list[dict[str, str]]:
         """Time windows to read: ``[start, +N days], ..., [last, open end]``.
@@ -485,12 +334,20 @@ class OrdergrooveStream(RESTStream):
         if not days:
             return [{"start": utc_iso(start)}]
         step = timedelta(days=int(days))
+        # A closed window's end becomes a resume marker: the bookmark's lookback rule
+        # applies, or a change committed late just before the marker would be skipped.
+        last_close = self.run_started_at - self.lookback
         windows = []
-        while start + step < self.run_started_at:
+        while start + step <= last_close:
             windows.append({"start": utc_iso(start), "end": utc_iso(start + step)})
             start += step
         windows.append({"start": utc_iso(start)})
         return windows
+
+    @property
+    def lookback(self) -> timedelta:
+        """``lookback_minutes``: how far before the run start bookmarks and markers stay."""
+        return timedelta(minutes=float(self.config["lookback_minutes"]))
 
     def get_replication_key_signpost(self, context: Context | None = None) -> str | None:
         """The newest bookmark this run may save: its own start, minus the lookback window.
@@ -502,31 +359,4 @@ class OrdergrooveStream(RESTStream):
         """
         if not self.replication_key:
             return None
-        lookback = timedelta(minutes=float(self.config["lookback_minutes"]))
-        return utc_iso(self.run_started_at - lookback)
-
-
-def _never_connected(exc: BaseException) -> bool:
-    """True when no connection was made at all (refused, unknown host), not a drop."""
-    reason = getattr(exc.args[0], "reason", None) if exc.args else None
-    return isinstance(exc, requests.exceptions.ConnectionError) and isinstance(
-        reason, urllib3.exceptions.NewConnectionError
-    )
-
-
-def _connection_reason(exc: BaseException) -> str:
-    """'connection refused' or 'name not resolved', without urllib3's nesting."""
-    reason = getattr(exc.args[0], "reason", None)
-    if isinstance(reason, urllib3.exceptions.NameResolutionError):
-        return "the host name does not resolve"
-    text = str(reason)
-    return "connection refused" if "refused" in text.lower() else text.split(": ", 1)[-1]
-
-
-def _describe(exc: BaseException | None) -> str:
-    """A short, key-free description of a request failure."""
-    if exc is None:
-        return "unknown error"
-    if isinstance(exc, RetriableAPIError):
-        return str(exc)
-    return f"{type(exc).__name__}: {exc}"
+        return utc_iso(self.run_started_at - self.lookback)

@@ -7,7 +7,12 @@ per stream from its JSON schema, so the per-record cost is one dict walk, and a
 schema change can never leave a field unconverted.
 
 A value that cannot be converted stops the sync with ``OrdergrooveResponseError``
-(naming stream, key and field) rather than landing a wrong number.
+(naming stream, key and field) rather than landing a wrong number, except in a field
+the schema marks ``deprecated``: Ordergroove no longer maintains those, so a bad value
+there is logged and nulled instead of stopping every other field of every stream.
+
+Fields the schema does not know are collected with their path at any depth
+(``initial_coupon.discounts[].has_condition``), so schema drift is always reported.
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ import json
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
+
+import msgspec
 
 from tap_ordergroove.errors import OrdergrooveResponseError
 from tap_ordergroove.timezones import OrdergrooveZone
@@ -92,12 +99,17 @@ def to_boolean(value: Any) -> bool | None:
     raise ConversionError(f"expected a boolean, got {value!r}")
 
 
+#: Structured values in text fields become compact JSON with sorted keys; numbers the
+#: decoder read as exact ``Decimal`` are written back as the same JSON numbers.
+_TEXT_ENCODER = msgspec.json.Encoder(decimal_format="number", order="sorted")
+
+
 def to_string(value: Any) -> str | None:
     """Text; structured values are kept as compact JSON so nothing is lost."""
     if value is None or isinstance(value, str):
         return value
     if isinstance(value, dict | list):
-        return json.dumps(value, separators=(",", ":"), sort_keys=True)
+        return _TEXT_ENCODER.encode(value).decode()
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
@@ -140,24 +152,31 @@ def _datetime_converter(zone: OrdergrooveZone) -> Converter:
     return convert
 
 
-def _object_converter(schema: dict, zone: OrdergrooveZone) -> Converter:
+def _object_converter(schema: dict, zone: OrdergrooveZone, path: str, unknown: set) -> Converter:
     properties = schema.get("properties") or {}
     if not properties:
-        return to_json_object
-    fields = compile_fields(properties, zone)
+        return to_json_object  # a free-form object keeps every key: nothing can be lost
+    fields = dict(compile_fields(properties, zone, path, unknown))
 
     def convert(value: Any) -> dict | None:
         parsed = to_json_object(value)
         if parsed is None:
             return None
-        return {name: fn(parsed[name]) for name, fn in fields if name in parsed}
+        out = {}
+        for name, raw in parsed.items():
+            fn = fields.get(name)
+            if fn is None:
+                unknown.add(f"{path}.{name}")
+            else:
+                out[name] = fn(raw)
+        return out
 
     return convert
 
 
-def _array_converter(schema: dict, zone: OrdergrooveZone) -> Converter:
+def _array_converter(schema: dict, zone: OrdergrooveZone, path: str, unknown: set) -> Converter:
     item_schema = schema.get("items") or {}
-    item = build_converter(item_schema, zone)
+    item = build_converter(item_schema, zone, f"{path}[]", unknown)
     legacy_key = "product" if "product" in (item_schema.get("properties") or {}) else None
 
     def convert(value: Any) -> list | None:
@@ -188,13 +207,20 @@ def _split_legacy_list(value: str, legacy_key: str | None) -> list:
     return [{legacy_key: part} for part in parts] if legacy_key else parts
 
 
-def build_converter(schema: dict, zone: OrdergrooveZone) -> Converter:
-    """Compile the converter for one property schema."""
+def build_converter(
+    schema: dict, zone: OrdergrooveZone, path: str = "", unknown: set | None = None
+) -> Converter:
+    """Compile the converter for one property schema.
+
+    ``path`` names the field in reports; ``unknown`` collects the paths of nested fields
+    the schema lacks (a fresh set when the caller does not want them).
+    """
+    unknown = set() if unknown is None else unknown
     kinds = _types(schema) - {"null"}
     if "object" in kinds:
-        return _object_converter(schema, zone)
+        return _object_converter(schema, zone, path, unknown)
     if "array" in kinds:
-        return _array_converter(schema, zone)
+        return _array_converter(schema, zone, path, unknown)
     if "number" in kinds:
         return to_decimal
     if "integer" in kinds:
@@ -208,9 +234,16 @@ def build_converter(schema: dict, zone: OrdergrooveZone) -> Converter:
     return to_string
 
 
-def compile_fields(properties: dict, zone: OrdergrooveZone) -> list[tuple[str, Converter]]:
+def compile_fields(
+    properties: dict, zone: OrdergrooveZone, path: str = "", unknown: set | None = None
+) -> list[tuple[str, Converter]]:
     """(field, converter) pairs for an object's properties, in schema order."""
-    return [(name, build_converter(spec, zone)) for name, spec in properties.items()]
+    unknown = set() if unknown is None else unknown
+    prefix = f"{path}." if path else ""
+    return [
+        (name, build_converter(spec, zone, f"{prefix}{name}", unknown))
+        for name, spec in properties.items()
+    ]
 
 
 class RecordConverter:
@@ -221,13 +254,31 @@ class RecordConverter:
     ) -> None:
         self.stream = stream
         self.key_fields = key_fields
+        #: Paths of fields the schema lacks, top level (``name``) and nested (``a.b[].c``).
+        self.unknown_seen: set[str] = set()
+        #: (field, value) of deprecated fields whose value did not fit and was nulled.
+        self.deprecated_dropped: dict[str, Any] = {}
+        properties = schema["properties"]
         #: field -> converter, or None for plain text (most values are already ``str``
         #: and are copied without a call).
         self.fields: dict[str, Converter | None] = {
-            name: None if convert is to_string else convert
-            for name, convert in compile_fields(schema["properties"], zone)
+            name: self._tolerant(name, convert)
+            if properties[name].get("deprecated")
+            else (None if convert is to_string else convert)
+            for name, convert in compile_fields(properties, zone, "", self.unknown_seen)
         }
-        self.unknown_seen: set[str] = set()
+
+    def _tolerant(self, name: str, convert: Converter) -> Converter:
+        """A deprecated field's converter: a value that does not fit becomes null, noted."""
+
+        def tolerant(value: Any) -> Any:
+            try:
+                return convert(value)
+            except ConversionError:
+                self.deprecated_dropped.setdefault(name, value)
+                return None
+
+        return tolerant
 
     def __call__(self, raw: dict) -> dict:
         """The record as the schema describes it; unknown fields are collected, not emitted.

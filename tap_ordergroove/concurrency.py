@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import threading
 import typing as t
-from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
+
+from tap_ordergroove import stopping
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -23,6 +25,9 @@ if t.TYPE_CHECKING:
     from singer_sdk import Stream
 
 MAX_CONCURRENT_STREAMS = 5
+#: How often the main thread looks at the stop flag (and the progress clock) while waiting.
+POLL_SECONDS = 0.2
+T = t.TypeVar("T")
 
 
 class SyncLock:
@@ -41,6 +46,14 @@ class SyncLock:
                 yield
             finally:
                 self._local.held = False
+
+    def seize(self, timeout: float) -> bool:
+        """Take the lock for good (stopping): no stream does SDK work or writes after this.
+
+        Streams hold it only between network waits, so it comes within one page's
+        processing; False if it did not come within ``timeout`` seconds.
+        """
+        return self._lock.acquire(timeout=timeout)
 
     @contextmanager
     def released(self) -> Iterator[None]:
@@ -91,35 +104,69 @@ def sync_streams(
     sync_one: Callable[[Stream], None],
     lock: SyncLock,
     workers: int,
+    tick: Callable[[], None] | None = None,
 ) -> None:
-    """Sync ``streams`` with up to ``workers`` at once, like the SDK's sequential loop.
+    """Sync ``streams`` with up to ``workers`` at once (1: one after another).
 
-    On the first failure no further stream starts (as sequentially); streams already
-    running finish, so what they load and bookmark stays valid; then the error is raised.
+    Streams always run on worker threads, so the main thread stays free to notice a
+    stop (SIGTERM / SIGINT) within ``POLL_SECONDS`` and to call ``tick`` (progress
+    lines) while it waits. On a stop it raises ``StopRequested`` at once: no queued
+    stream starts, and running ones are abandoned mid-page (the caller writes the
+    final STATE and exits). On the first failure no further stream starts; streams
+    already running finish, so what they load and bookmark stays valid; then the
+    error is raised.
     """
-    if workers <= 1:
-        for stream in streams:
-            sync_one(stream)
-        return
-
     failed = threading.Event()
 
     def run(stream: Stream) -> None:
         # A worker may pick up a queued stream before the pending ones are cancelled.
-        if failed.is_set():
+        if failed.is_set() or stopping.stop_requested():
             return
         try:
             with lock.held():
+                stopping.check()
                 sync_one(stream)
         except BaseException:
             failed.set()
             raise
 
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="stream") as pool:
-        futures = [pool.submit(run, stream) for stream in streams]
-        _done, pending = wait(futures, return_when=FIRST_EXCEPTION)
-        for future in pending:
-            future.cancel()
-    failed = [f for f in futures if not f.cancelled() and f.exception() is not None]
-    if failed:
-        raise failed[0].exception()
+    pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="stream")
+    futures = [pool.submit(run, stream) for stream in streams]
+    try:
+        _wait_all(futures, tick)
+    finally:
+        # Never waits: after a stop the running threads are abandoned, not joined.
+        pool.shutdown(wait=False, cancel_futures=True)
+    errors = [f.exception() for f in futures if not f.cancelled() and f.exception() is not None]
+    if errors:
+        raise errors[0]
+
+
+def _wait_all(futures: list[Future], tick: Callable[[], None] | None) -> None:
+    """Wait for every future, polling the stop flag; cancel the queue on a failure."""
+    pending = set(futures)
+    while pending:
+        done, pending = wait(pending, timeout=POLL_SECONDS, return_when=FIRST_EXCEPTION)
+        if tick is not None:
+            tick()
+        stopping.check()
+        if any(not f.cancelled() and f.exception() is not None for f in done):
+            for future in pending:
+                future.cancel()
+
+
+def call_interruptibly(func: Callable[[], T]) -> T:
+    """``func()`` on a helper thread, abandoned at once when a stop is requested.
+
+    For the main thread's own network calls (the access check): a signal handler only
+    sets the stop flag, so a request the main thread waits on could otherwise delay the
+    stop by up to ``request_timeout``.
+    """
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="main-call")
+    future = pool.submit(func)
+    try:
+        while not wait([future], timeout=POLL_SECONDS).done:
+            stopping.check()
+        return future.result()
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)

@@ -31,6 +31,10 @@ class OrdergrooveConnectionError(OrdergrooveRetriesExhausted):
     """The host never accepted a connection (refused, unknown name): usually `base_url`."""
 
 
+class OrdergrooveTLSError(OrdergrooveConnectionError):
+    """TLS failed (plain-HTTP host behind an https URL, untrusted certificate): not retried."""
+
+
 class OrdergrooveResponseError(OrdergrooveError):
     """A 2xx answer that is not the documented list envelope."""
 

@@ -8,9 +8,12 @@ to, not what the API happens to send. Choices, documented in the README:
 - ``extra_data``, ``context`` blobs: JSON objects;
 - ``components``: an array of ``{public_id, quantity, product}``;
 - codes that flip between string and integer (``cancel_reason_code``, order
-  ``type``, cancel-reason ``code``): strings, which never lose information;
+  ``type``): strings, which never lose information;
 - ``live`` and other flags: booleans.
 
+Every field is one Ordergroove documents; ``docs/api-contract.md`` gives the page for
+each, and every deliberate difference. Fields Ordergroove marks deprecated carry
+``deprecated: true``: a value that does not fit is logged and nulled, never fatal.
 Nested objects keep their structure so a target can flatten them.
 """
 
@@ -31,18 +34,55 @@ COMPONENT = th.ObjectType(
     th.Property("product", th.StringType),
 )
 
+#: Offer-profile coupon discount, as the offer-profile list reference documents it.
+#: ``threshold_field`` is an int in the REST table but a String in the GraphQL
+#: ``DiscountIncentiveType``: text holds both.
 DISCOUNT = th.ObjectType(
     th.Property("public_id", th.StringType),
-    th.Property("discount_type", th.StringType),
+    th.Property("name", th.StringType),
+    th.Property("object", th.IntegerType),
+    th.Property("field", th.StringType),
+    th.Property("type", th.StringType),
     th.Property("value", MONEY),
-    th.Property("target", th.StringType),
-    th.Property("minimum_amount", MONEY),
+    th.Property("threshold_field", th.StringType),
+    th.Property("threshold_value", MONEY),
 )
 
 COUPON = th.ObjectType(
     th.Property("public_id", th.StringType),
     th.Property("name", th.StringType),
+    th.Property("code", th.StringType),
     th.Property("discounts", th.ArrayType(DISCOUNT)),
+    th.Property(
+        "standard_flex_incentives",
+        th.ArrayType(JSON_OBJECT),
+        description="Sent with offer_profile_category=all_with_standard_flex_incentives",
+    ),
+)
+
+#: A rotating product's selection rule (``include_product_selection_rules=true``).
+SELECTION_RULE = th.ObjectType(
+    th.Property("public_id", th.StringType),
+    th.Property("selection_rule_type", th.StringType),
+    th.Property("product_selection_list_elements", th.ArrayType(JSON_OBJECT)),
+    th.Property("configuration", JSON_OBJECT),
+)
+
+#: A product's free-trial configuration (``include_product_free_trials=true``).
+FREE_TRIAL = th.ObjectType(
+    th.Property("public_id", th.StringType),
+    th.Property("duration_in_days", th.IntegerType),
+    th.Property("created", TIMESTAMP),
+    th.Property("last_updated", TIMESTAMP),
+)
+
+#: A digital plan's resource grant (``include_product_resource_grants=true``): ``resource``
+#: is a resource ``public_id``; ``time_amount`` and ``grace_period`` are seconds.
+RESOURCE_GRANT = th.ObjectType(
+    th.Property("public_id", th.StringType),
+    th.Property("resource", th.StringType),
+    th.Property("time_amount", th.IntegerType),
+    th.Property("grace_period", th.IntegerType),
 )
 
 INCENTIVE = th.ObjectType(
@@ -74,6 +114,11 @@ def _key(name: str, kind: type[th.JSONTypeHelper] = ID) -> th.Property:
     return th.Property(name, kind, required=True)
 
 
+def _deprecated(name: str, kind: type[th.JSONTypeHelper]) -> th.Property:
+    """A field Ordergroove still sends but has deprecated: a bad value never stops a sync."""
+    return th.Property(name, kind, deprecated=True, description="Deprecated by Ordergroove")
+
+
 # Streams ---------------------------------------------------------------------
 
 CUSTOMERS = th.PropertiesList(
@@ -85,13 +130,15 @@ CUSTOMERS = th.PropertiesList(
     th.Property("last_name", th.StringType),
     th.Property("email", th.StringType),
     th.Property("phone_number", th.StringType),
-    th.Property("phone_type", th.StringType),
+    th.Property(
+        "phone_type", th.IntegerType, description="0 invalid, 1 landline, 2 mobile, 3 VoIP"
+    ),
     th.Property("live", th.BooleanType),
     th.Property("created", TIMESTAMP),
     th.Property("last_updated", TIMESTAMP),
     th.Property("last_login", TIMESTAMP),
     th.Property("extra_data", JSON_OBJECT),
-    th.Property("locale", th.StringType),
+    th.Property("locale", th.IntegerType),
     th.Property("price_code", th.StringType),
 )
 
@@ -107,7 +154,7 @@ SUBSCRIPTIONS = th.PropertiesList(
     th.Property("components", th.ArrayType(COMPONENT)),
     th.Property("extra_data", JSON_OBJECT),
     _key("public_id"),
-    th.Property("product_attribute", th.StringType),
+    _deprecated("product_attribute", th.StringType),
     th.Property("quantity", th.IntegerType),
     th.Property("price", MONEY),
     th.Property("frequency_days", th.IntegerType),
@@ -119,12 +166,12 @@ SUBSCRIPTIONS = th.PropertiesList(
     th.Property("cancel_reason", th.StringType),
     th.Property("cancel_reason_code", th.StringType),
     th.Property("currency_code", th.StringType),
-    th.Property("iteration", th.IntegerType),
-    th.Property("sequence", th.IntegerType),
+    _deprecated("iteration", th.StringType),
+    _deprecated("sequence", th.StringType),
     th.Property("session_id", th.StringType),
     th.Property("merchant_order_id", th.StringType),
-    th.Property("customer_rep", th.StringType),
-    th.Property("club", th.StringType),
+    _deprecated("customer_rep", th.StringType),
+    _deprecated("club", th.StringType),
     th.Property("created", TIMESTAMP),
     th.Property("updated", TIMESTAMP),
     th.Property("live", th.BooleanType),
@@ -158,6 +205,8 @@ ORDERS = th.PropertiesList(
     th.Property("extra_data", JSON_OBJECT),
     th.Property("locked", th.BooleanType),
     th.Property("oos_free_shipping", th.BooleanType),
+    th.Property("currency_code", th.StringType),
+    th.Property("has_plan", th.BooleanType, description="Sent with include_has_plan=true"),
     DELETED_AT_PROPERTY,
 )
 
@@ -169,7 +218,7 @@ ITEMS = th.PropertiesList(
     th.Property("components", th.ArrayType(COMPONENT)),
     th.Property("quantity", th.IntegerType),
     _key("public_id"),
-    th.Property("product_attribute", th.StringType),
+    _deprecated("product_attribute", th.StringType),
     th.Property("price", MONEY),
     th.Property("extra_cost", MONEY),
     th.Property("total_price", MONEY),
@@ -177,6 +226,7 @@ ITEMS = th.PropertiesList(
     th.Property("order_updated", TIMESTAMP),
     th.Property("frozen", th.BooleanType),
     th.Property("first_placed", TIMESTAMP),
+    th.Property("subscription_component", ID),
     DELETED_AT_PROPERTY,
 )
 
@@ -229,7 +279,7 @@ PRODUCTS = th.PropertiesList(
     th.Property("sku", th.StringType),
     th.Property("autoship_enabled", th.BooleanType),
     th.Property("prepaid_eligible", th.BooleanType),
-    th.Property("premier_enabled", th.BooleanType),
+    _deprecated("premier_enabled", th.IntegerType),
     th.Property("created", TIMESTAMP),
     th.Property("last_update", TIMESTAMP),
     th.Property("live", th.BooleanType),
@@ -241,17 +291,19 @@ PRODUCTS = th.PropertiesList(
     th.Property("every_period", th.IntegerType),
     th.Property("offer_profile", ID),
     th.Property("incentive_group", th.StringType),
+    th.Property("product_selection_rules", th.ArrayType(SELECTION_RULE)),
+    th.Property("product_resource_grants", th.ArrayType(RESOURCE_GRANT)),
+    th.Property("product_free_trial_configurations", th.ArrayType(FREE_TRIAL)),
 )
 
 OFFER_PROFILES = th.PropertiesList(
     _key("public_id"),
     th.Property("merchant", ID),
     th.Property("name", th.StringType),
-    th.Property("description", th.StringType),
     th.Property("status", th.StringType),
     th.Property("live", th.BooleanType),
-    th.Property("created", TIMESTAMP),
-    th.Property("updated", TIMESTAMP),
+    th.Property("weight", th.IntegerType),
+    th.Property("offers", th.ArrayType(th.StringType)),
     th.Property("initial_coupon", COUPON),
     th.Property("recurring_coupon", COUPON),
 )
@@ -271,20 +323,13 @@ ONE_TIME_INCENTIVES = th.PropertiesList(
 )
 
 PRODUCT_GROUPS = th.PropertiesList(
-    th.Property("merchant", ID),
     _key("name", th.StringType),
     _key("group_type", th.StringType),
-    th.Property("description", th.StringType),
-    th.Property("created", TIMESTAMP),
-    th.Property("products", th.ArrayType(th.StringType)),
 )
 
 MERCHANT_CANCEL_REASONS = th.PropertiesList(
-    th.Property("merchant", ID),
-    _key("cancel_reason", th.StringType),
+    _key("cancel_reason", th.IntegerType),
     _key("application", th.StringType),
-    th.Property("code", th.StringType),
-    th.Property("is_active", th.BooleanType),
 )
 
 RESOURCES = th.PropertiesList(
@@ -307,7 +352,12 @@ PLACEMENT_RESPONSES = th.PropertiesList(
     th.Property(
         "response_payload",
         th.StringType,
-        description="The processor's raw answer, kept verbatim as text",
+        description="The order placement response, kept verbatim as text",
+    ),
+    th.Property(
+        "transaction_response",
+        th.StringType,
+        description="The payment processor's raw answer, kept verbatim as text",
     ),
 )
 

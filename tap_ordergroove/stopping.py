@@ -43,3 +43,9 @@ def exit_code() -> int:
     """The conventional exit status for the signal received: 143 for SIGTERM, 130 for SIGINT."""
     signum = _signal_number[0] if _signal_number else signal.SIGTERM
     return 128 + int(signum)
+
+
+def sleep(seconds: float) -> None:
+    """``time.sleep`` that ends at once, raising ``StopRequested``, when a stop arrives."""
+    if _requested.wait(seconds):
+        raise StopRequested

@@ -10,10 +10,9 @@ import typing as t
 
 from tap_ordergroove import schemas
 from tap_ordergroove.client import OrdergrooveStream
+from tap_ordergroove.timezones import SPACED_FILTER_FORMAT
 
 if t.TYPE_CHECKING:
-    from collections.abc import Iterable
-
     from singer_sdk.helpers.types import Context
 
 
@@ -41,10 +40,13 @@ class SubscriptionsStream(UpdatedStream):
 
 
 class OrdersStream(UpdatedStream):
+    """``include_has_plan=true`` adds ``has_plan`` (does the order hold a digital plan)."""
+
     name = "orders"
     path = "/orders/"
     primary_keys = ("public_id",)
     tombstone_type = "orders"
+    extra_params = {"include_has_plan": "true"}
     schema = schemas.ORDERS.to_dict()
 
 
@@ -76,22 +78,35 @@ class PaymentsStream(OrdergrooveStream):
 
 
 class ProductsStream(OrdergrooveStream):
-    """Without these parameters the API hides discontinued and non-autoship products."""
+    """Without the first two parameters the API hides discontinued and non-autoship
+    products; without the ``include_*`` ones it omits rotating-product selection rules,
+    digital-plan resource grants and free-trial configurations."""
 
     name = "products"
     path = "/products/"
     primary_keys = ("external_product_id",)
-    extra_params = {"autoship_enabled": "all", "allow_discontinued": "true"}
+    extra_params = {
+        "autoship_enabled": "all",
+        "allow_discontinued": "true",
+        "include_product_selection_rules": "true",
+        "include_product_resource_grants": "true",
+        "include_product_free_trials": "true",
+    }
     schema = schemas.PRODUCTS.to_dict()
 
 
 class OfferProfilesStream(OrdergrooveStream):
-    """Without ``status=all`` the API returns only available offer profiles."""
+    """Without ``status=all`` the API returns only available offer profiles; with
+    ``offer_profile_category=all_with_standard_flex_incentives`` each coupon also carries
+    its standardized flex incentives (so ``/standard_flex_incentives/`` needs no stream)."""
 
     name = "offer_profiles"
     path = "/offer_profiles/"
     primary_keys = ("public_id",)
-    extra_params = {"status": "all"}
+    extra_params = {
+        "status": "all",
+        "offer_profile_category": "all_with_standard_flex_incentives",
+    }
     schema = schemas.OFFER_PROFILES.to_dict()
 
 
@@ -135,7 +150,12 @@ class ResourcesStream(OrdergrooveStream):
 
 
 class PlacementResponsesStream(OrdergrooveStream):
-    """Order billing attempts; ``start_date`` is >=, ``end_date`` is <, pages up to 1000."""
+    """Order billing attempts; pages up to 1000.
+
+    ``start_date`` is >= and ``end_date`` is < (non-inclusive), both documented as
+    ``YYYY-MM-DD HH:mm:ss`` with a space. A backfill window's end is the next window's
+    start, so the exclusive end loses nothing at the seam.
+    """
 
     name = "placement_responses"
     path = "/placement_logs/responses/"
@@ -143,6 +163,7 @@ class PlacementResponsesStream(OrdergrooveStream):
     replication_key = "created"
     start_param = "start_date"
     end_param = "end_date"
+    filter_format = SPACED_FILTER_FORMAT
     page_size_setting = "placement_responses_page_size"
     schema = schemas.PLACEMENT_RESPONSES.to_dict()
 
@@ -157,8 +178,8 @@ class UpcomingOrdersStream(OrdergrooveStream):
 
     After a complete read the tap sends ACTIVATE_VERSION, so the target flags rows not seen
     this time: an upcoming order that vanished was deleted (or left status 1; the ``orders``
-    table tells which). ``status=1`` is sent in case the API honours it; the reference does
-    not document it, so the tap also filters here and the cost is a full scan of /orders/.
+    table tells which). The orders list documents a ``status`` filter, so only upcoming
+    orders are read; the tap checks the status again, which costs nothing.
     """
 
     name = "upcoming_orders"
@@ -176,28 +197,17 @@ class UpcomingOrdersStream(OrdergrooveStream):
 class UpcomingItemsStream(OrdergrooveStream):
     """Items of upcoming orders, re-read in full each run (see ``UpcomingOrdersStream``).
 
-    Items carry no status, so the set of upcoming orders is read first (one scan of
-    /orders/), then /items/ is scanned and items of those orders are kept. Also catches
-    out-of-stock items Ordergroove deletes with no webhook at all.
+    The items list documents ``status`` as the order's status code, so ``status=1`` reads
+    exactly the items of upcoming orders, server-side. Also catches out-of-stock items
+    Ordergroove deletes with no webhook at all.
     """
 
     name = "upcoming_items"
     path = "/items/"
     primary_keys = ("public_id",)
+    extra_params = {"status": "1"}
     report_unknown_fields = False
     schema = schemas.UPCOMING_ITEMS.to_dict()
-
-    def get_records(self, context: Context | None) -> Iterable[dict]:
-        """Scan upcoming orders, then all items, keeping the items of upcoming orders."""
-        orders = UpcomingOrdersStream(tap=self._tap)
-        orders.requests_session = self.requests_session
-        self.upcoming = {o["public_id"] for o in orders.request_records(None) if is_upcoming(o)}
-        self.pages, self.tries_total = orders.pages, orders.tries_total  # in the run summary
-        yield from super().get_records(context)
-
-    def post_process(self, row: dict, context: Context | None = None) -> dict | None:
-        """Only items whose order is upcoming belong to the set."""
-        return super().post_process(row, context) if row.get("order") in self.upcoming else None
 
 
 STREAM_TYPES: tuple[type[OrdergrooveStream], ...] = (
@@ -216,8 +226,8 @@ STREAM_TYPES: tuple[type[OrdergrooveStream], ...] = (
     PlacementResponsesStream,
 )
 
-#: Opt-in (setting ``reconcile_upcoming_deletes``): each run costs full scans of /orders/ and
-#: /items/ (plus one more of /orders/ for the items' order set).
+#: Opt-in (setting ``reconcile_upcoming_deletes``): each run reads the upcoming orders and
+#: their items, filtered server-side by ``status=1``.
 RECONCILIATION_STREAM_TYPES: tuple[type[OrdergrooveStream], ...] = (
     UpcomingOrdersStream,
     UpcomingItemsStream,

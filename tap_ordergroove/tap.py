@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import sys
 import time
 import typing as t
 from contextlib import contextmanager
@@ -15,18 +17,22 @@ from singer_sdk.exceptions import ConfigValidationError
 from singer_sdk.helpers.capabilities import PluginCapabilities, TapCapabilities
 
 from tap_ordergroove import stopping
+from tap_ordergroove.client import OrdergrooveStream
 from tap_ordergroove.concurrency import (
     MAX_CONCURRENT_STREAMS,
     ReaderSlots,
     SyncLock,
+    call_interruptibly,
     sync_streams,
 )
 from tap_ordergroove.errors import OrdergrooveError
 from tap_ordergroove.event_streams import DeletedRecordsStream, WebhookEventsStream
 from tap_ordergroove.events import check_store_url
 from tap_ordergroove.output import OrdergrooveWriter
+from tap_ordergroove.progress import PROGRESS_INTERVAL, ProgressReporter
 from tap_ordergroove.ratelimit import RateLimiter
 from tap_ordergroove.sftp import SFTP_PROPERTIES, check_sources, sftp_configured, sftp_streams
+from tap_ordergroove.stopping import StopRequested
 from tap_ordergroove.streams import RECONCILIATION_STREAM_TYPES, STREAM_TYPES
 from tap_ordergroove.timezones import OrdergrooveZone, parse_instant
 
@@ -35,6 +41,8 @@ if t.TYPE_CHECKING:
     from types import FrameType
 
 _URL = re.compile(r"^https?://[^/\s]+")
+#: Seconds a stop waits for the stream that holds the SDK lock to reach a network wait.
+STOP_LOCK_SECONDS = 5
 
 CONFIG_SCHEMA = th.PropertiesList(
     th.Property(
@@ -123,8 +131,8 @@ CONFIG_SCHEMA = th.PropertiesList(
         th.IntegerType(minimum=1),
         default=8,
         title="Max tries per request",
-        description="Tries per request on 423, 429, 5xx, timeouts and dropped connections "
-        "before the sync stops with an error.",
+        description="Tries per request on 423, 429, 5xx, timeouts, dropped connections and "
+        "200s that are not JSON before the sync stops with an error.",
     ),
     th.Property(
         "retry_backoff_seconds",
@@ -139,7 +147,8 @@ CONFIG_SCHEMA = th.PropertiesList(
         th.IntegerType(minimum=1),
         default=120,
         title="Request timeout (seconds)",
-        description="Seconds to wait for one page; large unfiltered lists can take over 20 s.",
+        description="Wall-clock seconds for one whole page (headers and body); a page not "
+        "complete by then is retried. Large unfiltered lists can take over 20 s.",
     ),
     th.Property(
         "max_requests_per_minute",
@@ -155,6 +164,14 @@ CONFIG_SCHEMA = th.PropertiesList(
         title="Max concurrent streams",
         description="Object types synced in parallel, one request in flight each (1-5; "
         "Ordergroove allows 5 requests in flight). 1 syncs streams one after another.",
+    ),
+    th.Property(
+        "progress_interval_seconds",
+        th.IntegerType(minimum=0),
+        default=PROGRESS_INTERVAL,
+        title="Progress interval (seconds)",
+        description="Every this many seconds, log one line per running stream (records, "
+        "pages, rate, elapsed, window being read). 0: only the final summaries.",
     ),
     th.Property(
         "soft_delete_missing_records",
@@ -173,7 +190,8 @@ CONFIG_SCHEMA = th.PropertiesList(
         description="Adds `upcoming_orders` and `upcoming_items`: the full current set of "
         "status-1 orders and their items, re-read every run; rows no longer returned are "
         "flagged `_sdc_deleted_at`. Finds deletes without webhooks (also out-of-stock item "
-        "removals) at the cost of full scans of /orders/ (twice) and /items/ per run.",
+        "removals); reads only status-1 orders and items (`status=1`), about "
+        "ceil(upcoming orders / 100) + ceil(their items / 100) requests per run.",
     ),
     th.Property(
         "webhook_store_url",
@@ -323,61 +341,99 @@ class TapOrdergroove(Tap):
             streams += sftp_streams(self)
         return streams
 
+    def _handle_termination(self, signum: int, frame: FrameType | None) -> None:
+        """SIGTERM / SIGINT: only raise the stop flag; the main thread acts on it.
+
+        The SDK's handler writes a STATE and exits 0, which in parallel mode waited for
+        every queued stream (the pool's ``with`` block) and told the scheduler "success".
+        Here the main thread, polling in ``sync_streams``, stops within a fraction of a
+        second; ``_stop`` writes the final STATE and exits 143 / 130.
+        """
+        stopping.request_stop(signum)
+
     def sync_all(self) -> None:
-        """The SDK's loop, run over up to ``max_concurrent_streams`` streams at once."""
-        self._reset_state_progress_markers()
-        self._set_compatible_replication_methods()
-        if self.state:
-            self._state_writer.write_state(self.state)
-        selected = []
-        for stream in self.streams.values():
-            if stream.selected:
-                selected.append(stream)
-            else:
-                self.logger.info("Skipping deselected stream '%s'.", stream.name)
-        workers = int(self.config.get("max_concurrent_streams", MAX_CONCURRENT_STREAMS))
-        sync_streams(selected, self._sync_stream, self.sync_lock, workers)
+        """The SDK's loop, run over up to ``max_concurrent_streams`` streams at once.
+
+        Before any output, one small request checks that Ordergroove accepts the key, so
+        a refused key leaves no empty tables in the target.
+        """
+        self._sync_started = time.monotonic()
+        selected = [stream for stream in self.streams.values() if stream.selected]
+        try:
+            stopping.check()
+            self._check_access(selected)
+            self._reset_state_progress_markers()
+            self._set_compatible_replication_methods()
+            if self.state:
+                self._state_writer.write_state(self.state)
+            for stream in self.streams.values():
+                if not stream.selected:
+                    self.logger.info("Skipping deselected stream '%s'.", stream.name)
+            workers = int(self.config.get("max_concurrent_streams", MAX_CONCURRENT_STREAMS))
+            sync_streams(selected, self._sync_stream, self.sync_lock, workers, self.progress.tick)
+            stopping.check()
+        except StopRequested:
+            self._stop(selected)
         for stream in self.streams.values():
             stream.log_sync_costs()
 
-    def _handle_termination(self, signum: int, frame: FrameType | None) -> None:
-        """SIGTERM/SIGINT: set the stop flag every loop checks, save state, exit 143/130.
+    def _check_access(self, selected: list[Stream]) -> None:
+        """One cheap request to Ordergroove before any SCHEMA (only when REST streams run)."""
+        rest = [s for s in selected if isinstance(s, OrdergrooveStream)]
+        if not rest:
+            return
+        probe = next((s for s in rest if s.start_param), rest[0])
+        call_interruptibly(probe.check_access)
 
-        The SDK's handler exits 0, which tells a scheduler the run succeeded, and stops
-        only the main thread: stream threads would read on (a 1 GB SFTP file to its
-        end). Stream threads notice the flag within one chunk or page and stop; the
-        state saved here holds only what was finished, so a resume loses nothing.
-        (Minimal wiring for the SFTP stop test; see docs/sdk-overrides.md.)
-        """
-        stopping.request_stop(signum)
-        self.logger.warning(
-            "Received signal %d: stopping; the next run resumes from the last saved state.",
-            signum,
+    @cached_property
+    def progress(self) -> ProgressReporter:
+        """Periodic per-stream progress lines, driven by the main thread's wait loop."""
+        return ProgressReporter(
+            self.logger,
+            self.message_writer.records,  # type: ignore[attr-defined]
+            float(self.config.get("progress_interval_seconds", PROGRESS_INTERVAL)),
         )
-        try:
+
+    def _stop(self, selected: list[Stream]) -> t.NoReturn:
+        """Write the final STATE and exit 143 (SIGTERM) / 130 (SIGINT), abandoning streams.
+
+        Taking the sync lock first means no stream is mid-way through SDK work: each one
+        is waiting on Ordergroove, so the state holds exactly what was written. Streams
+        that finished keep their bookmarks; an unfinished one keeps its old bookmark (its
+        progress is only a marker the next run discards) and its last closed backfill
+        window; full-table streams never reach ACTIVATE_VERSION. ``os._exit`` because the
+        abandoned threads may sit in a socket read for up to ``request_timeout``.
+        """
+        seized = self.sync_lock.seize(timeout=STOP_LOCK_SECONDS)
+        if seized:
             self._state_writer.write_state(self.state)
-        finally:
-            raise SystemExit(stopping.exit_code())
+        else:
+            self.logger.warning(
+                "A stream did not pause within %d s; the last STATE written is the one "
+                "to resume from.",
+                STOP_LOCK_SECONDS,
+            )
+        self.message_writer.flush()  # type: ignore[attr-defined]
+        self.logger.warning("%s", self.progress.stop_summary(selected, stopping.exit_code()))
+        for stream in (sys.stdout, sys.stderr):
+            stream.flush()
+        os._exit(stopping.exit_code())
 
     def _sync_stream(self, stream: Stream) -> None:
         """Sync one stream and log its one summary line."""
         before = stream.stream_state.get("replication_key_value")
-        written = self.message_writer.records[stream.name]  # type: ignore[attr-defined]
-        started = time.monotonic()
+        self.progress.started(stream)
         stream.sync()
         stream.finalize_state_progress_markers()
+        self.progress.finished(stream)
         after = stream.stream_state.get("replication_key_value")
-        pages = getattr(stream, "pages", None)
-        requests_made = getattr(stream, "tries_total", None)
-        http = "" if pages is None else f"{pages} pages, {requests_made} requests, "
         self.logger.info(
-            "Stream '%s' done: %d records, %sbookmark %s -> %s, %.1f s",
+            "Stream '%s' done: %s, bookmark %s -> %s, %.1f s",
             stream.name,
-            self.message_writer.records[stream.name] - written,  # type: ignore[attr-defined]
-            http,
+            self.progress.counts(stream),
             before,
             after,
-            time.monotonic() - started,
+            self.progress.elapsed(stream),
         )
 
 

@@ -17,7 +17,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from singer_sdk.exceptions import ConfigValidationError
 
+#: Filters documented as ``yyyy-mm-dd or yyyy-mm-ddThh:mm:ss`` (``updated_start`` & co.).
 FILTER_FORMAT = "%Y-%m-%dT%H:%M:%S"
+#: Filters documented as ``YYYY-MM-DD HH:mm:ss`` (placement responses' start/end_date).
+SPACED_FILTER_FORMAT = "%Y-%m-%d %H:%M:%S"
 #: Length of Ordergroove's naive timestamp ``YYYY-MM-DD HH:MM:SS``, and of its date part.
 _NAIVE_LENGTH = 19
 _DATE_LENGTH = 10
@@ -77,10 +80,11 @@ class OrdergrooveZone:
         }
         return offsets.pop() if len(offsets) == 1 else None
 
-    def filter_value(self, instant: datetime, *, bound: str) -> str:
+    def filter_value(self, instant: datetime, *, bound: str, fmt: str = FILTER_FORMAT) -> str:
         """Format ``instant`` as the naive local value Ordergroove filters accept.
 
-        ``bound`` is 'start' (filter is >=) or 'end' (<= or <). When the local
+        ``fmt`` is the endpoint's documented format. ``bound`` is 'start' (filter is >=)
+        or 'end' (<= or <). When the local
         wall-clock reading is ambiguous (fall-back hour), the lower bound moves
         earlier and the upper bound later by the size of the change, so either
         interpretation by the API still covers ``instant``.
@@ -89,7 +93,7 @@ class OrdergrooveZone:
         shift = self._ambiguity(local)
         if shift:
             local = local - shift if bound == "start" else local + shift
-        return local.strftime(FILTER_FORMAT)
+        return local.strftime(fmt)
 
     def _ambiguity(self, local: datetime) -> timedelta:
         """How far apart the two instants sharing this wall-clock reading are (0 if one)."""

@@ -1,4 +1,5 @@
-"""Shared fixtures: the fake Ordergroove API as a real HTTP server on 127.0.0.1."""
+"""Shared fixtures: the fake Ordergroove API as a real HTTP server on 127.0.0.1, and the
+test PostgreSQL (chosen and started once per run by tests/pg.py, stopped here at the end)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import pytest
 
 from fake_ordergroove.dataset import Dataset
 from fake_ordergroove.server import FakeOrdergroove
+from tests import pg
 
 API_KEY = "test-key-0123456789abcdef"
 LIMITED_KEY = "limited-key-0123456789"
@@ -57,3 +59,22 @@ def fake():
     fake = start_fake()
     yield fake
     fake.stop()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def postgres_session():
+    """One PostgreSQL per test run: tests/pg.py picks or starts it on first use (so a run
+    of unit tests alone starts nothing); this stops the embedded one when the run ends."""
+    yield
+    pg.shutdown()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> dict[str, str]:
+    """The test server's libpq settings; the test fails (never skips) when there is none."""
+    return pg.settings()
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """Say which PostgreSQL the run used, so a green run shows what it proved."""
+    terminalreporter.write_line(f"PostgreSQL for this run: {pg.description}")

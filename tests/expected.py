@@ -58,7 +58,7 @@ def normalize(value, spec: dict):
     if spec.get("format") == "date-time":
         return utc(value)
     if isinstance(value, (dict, list)):
-        return json.dumps(value, separators=(",", ":"), sort_keys=True)
+        return json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
     return str(value)
 
 

@@ -42,6 +42,7 @@ def run_tap(
     *,
     state: dict | None = None,
     streams: list[str] | None = None,
+    catalog: dict | None = None,
     check: bool = True,
     timeout: float = 600,
 ) -> TapRun:
@@ -56,6 +57,10 @@ def run_tap(
         args += ["--state", str(state_file)]
     if streams is not None:
         args += ["--catalog", str(_catalog(tmp_path, config_file, streams))]
+    elif catalog is not None:
+        catalog_file = tmp_path / "catalog.json"
+        catalog_file.write_text(json.dumps(catalog))
+        args += ["--catalog", str(catalog_file)]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.run(
         args, capture_output=True, text=True, timeout=timeout, cwd=ROOT, env=env, check=False
@@ -66,7 +71,15 @@ def run_tap(
     return run
 
 
-def _catalog(tmp_path: Path, config_file: Path, streams: list[str]) -> Path:
+def discover(tmp_path: Path, config: dict) -> dict:
+    """The catalog ``--discover`` prints for ``config``."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    config_file = tmp_path / "config.json"
+    config_file.write_text(json.dumps(config))
+    return _discover(config_file)
+
+
+def _discover(config_file: Path) -> dict:
     out = subprocess.run(
         [sys.executable, "-m", "tap_ordergroove", "--config", str(config_file), "--discover"],
         capture_output=True,
@@ -74,7 +87,11 @@ def _catalog(tmp_path: Path, config_file: Path, streams: list[str]) -> Path:
         check=True,
         cwd=ROOT,
     )
-    catalog = json.loads(out.stdout)
+    return json.loads(out.stdout)
+
+
+def _catalog(tmp_path: Path, config_file: Path, streams: list[str]) -> Path:
+    catalog = _discover(config_file)
     for entry in catalog["streams"]:
         chosen = entry["tap_stream_id"] in streams
         for meta in entry["metadata"]:

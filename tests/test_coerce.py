@@ -90,13 +90,59 @@ def test_nested_coupon_discounts_keep_structure_and_exact_money():
         "initial_coupon": {
             "public_id": "c",
             "name": "10% off",
-            "discounts": [{"public_id": "d", "value": "10.00", "minimum_amount": None}],
+            "code": "rc3_ioi_coupon",
+            "discounts": [
+                {"public_id": "d", "object": "2", "value": "10.00", "threshold_field": 1}
+            ],
         },
         "recurring_coupon": None,
     }
     out = convert(schemas.OFFER_PROFILES, raw)
-    assert out["initial_coupon"]["discounts"][0]["value"] == Decimal("10.00")
+    discount = out["initial_coupon"]["discounts"][0]
+    assert discount == {
+        "public_id": "d",
+        "object": 2,
+        "value": Decimal("10.00"),
+        "threshold_field": "1",
+    }
+    assert out["initial_coupon"]["code"] == "rc3_ioi_coupon"
     assert out["recurring_coupon"] is None
+
+
+def test_unknown_fields_are_collected_with_their_path_at_any_depth():
+    converter = RecordConverter("t", schemas.OFFER_PROFILES.to_dict(), ["public_id"], ZONE)
+    converter(
+        {
+            "public_id": "op",
+            "brand_new": 1,
+            "initial_coupon": {"discounts": [{"public_id": "d", "has_condition": True}]},
+            "recurring_coupon": {"public_id": "c", "stacking": "x"},
+        }
+    )
+    assert converter.unknown_seen == {
+        "brand_new",
+        "initial_coupon.discounts[].has_condition",
+        "recurring_coupon.stacking",
+    }
+
+
+def test_a_bad_value_in_a_deprecated_field_is_nulled_and_noted_never_fatal():
+    converter = RecordConverter("t", schemas.PRODUCTS.to_dict(), ["external_product_id"], ZONE)
+    out = converter({"external_product_id": "p", "premier_enabled": "sometimes", "price": "1.50"})
+    assert out == {"external_product_id": "p", "premier_enabled": None, "price": Decimal("1.50")}
+    assert converter.deprecated_dropped == {"premier_enabled": "sometimes"}
+    assert converter({"external_product_id": "q", "premier_enabled": 2})["premier_enabled"] == 2
+
+
+def test_deprecated_iteration_and_sequence_are_documented_strings():
+    sub = convert(schemas.SUBSCRIPTIONS, {"public_id": "s", "iteration": "3a", "sequence": 4})
+    assert (sub["iteration"], sub["sequence"]) == ("3a", "4")
+
+
+def test_objects_in_text_fields_keep_their_exact_numbers():
+    raw = {"public_id": "r", "transaction_response": {"b": Decimal("27.580"), "a": "é"}}
+    out = convert(schemas.PLACEMENT_RESPONSES, raw)
+    assert out["transaction_response"] == '{"a":"é","b":27.580}'
 
 
 def test_unconvertible_value_stops_with_stream_key_and_field():

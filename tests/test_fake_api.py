@@ -29,8 +29,26 @@ KEY = "secret-test-key-4f1c"
 LIMITED = "limited-key-9a7e"
 V2 = {"x-api-key": KEY, "X-OG-API-VERSION": "2"}
 ALL_FILTERS_OFF = {
-    "products": {"autoship_enabled": "all", "allow_discontinued": "true"},
-    "offer_profiles": {"status": "all"},
+    "orders": {"include_has_plan": "true"},
+    "products": {
+        "autoship_enabled": "all",
+        "allow_discontinued": "true",
+        "include_product_selection_rules": "true",
+        "include_product_resource_grants": "true",
+        "include_product_free_trials": "true",
+    },
+    "offer_profiles": {
+        "status": "all",
+        "offer_profile_category": "all_with_standard_flex_incentives",
+    },
+}
+OPTIONAL = {  # fields served only with a parameter (see ALL_FILTERS_OFF)
+    "orders": ("has_plan",),
+    "products": (
+        "product_selection_rules",
+        "product_resource_grants",
+        "product_free_trial_configurations",
+    ),
 }
 FILTERS = [
     # stream, start param, end param, record field, end operator
@@ -42,6 +60,12 @@ FILTERS = [
     ("one_time_incentives", "last_updated_start", "last_updated_end", "last_updated", "<="),
     ("placement_responses", "start_date", "end_date", "created", "<"),
 ]
+
+
+def without_optional(stream: str, records: list[dict]) -> list[dict]:
+    """Records as a call without the ``include_*`` parameters answers them."""
+    hidden = OPTIONAL.get(stream, ())
+    return [{k: v for k, v in r.items() if k not in hidden} for r in records]
 
 
 def key_of(stream: str, record: dict) -> tuple:
@@ -158,6 +182,9 @@ def test_every_record_has_exactly_the_documented_fields(shared):
         assert body["results"], stream
         for record in body["results"]:
             assert tuple(record) == spec.fields, stream
+        plain = {"status": "all"} if stream == "offer_profiles" else {}
+        for record in get(shared, spec.path, plain).json()["results"]:
+            assert set(record) == set(spec.fields) - set(OPTIONAL.get(stream, ())), stream
 
 
 def test_page_size_is_capped_at_100_and_1000_for_placement_responses(shared):
@@ -176,7 +203,7 @@ def test_invalid_page_size_is_400(shared, value):
 
 def test_v1_page_numbers_without_the_version_header(shared):
     headers = {"x-api-key": KEY}
-    everything = shared.dataset.records("orders")
+    everything = without_optional("orders", shared.dataset.records("orders"))
     first = get(shared, "/orders/", {"page_size": 50}, headers=headers).json()
     assert set(first) == {"count", "next", "previous", "results"}
     assert first["count"] == len(everything)
@@ -208,7 +235,8 @@ def test_filter_bounds_use_exact_central_wall_clock_values(
     records = shared.dataset.records(stream)
     # A value that really occurs, so the inclusive/exclusive edge is actually exercised.
     pivot = sorted(r[field] for r in records)[len(records) // 2]
-    value = pivot.replace(" ", "T")
+    spaced = stream == "placement_responses"  # documented as YYYY-MM-DD HH:mm:ss
+    value = pivot if spaced else pivot.replace(" ", "T")
     on_pivot = {key_of(stream, r) for r in records if r[field] == pivot}
     assert on_pivot
 
@@ -227,6 +255,13 @@ def test_filter_bounds_use_exact_central_wall_clock_values(
         assert before == {key_of(stream, r) for r in records if r[field] < pivot}
         assert not on_pivot & before
     day = pivot[:10]  # a bare date means local midnight
+    if spaced:
+        other = pivot.replace(" ", "T")
+        for wrong in (day, other):
+            response = get(shared, OBJECTS[stream].path, {start: wrong})
+            assert response.status_code == 400, wrong
+            assert response.json() == {start: ["Enter a valid date/time."]}
+        return
     assert keys({start: day}) == {
         key_of(stream, r) for r in records if r[field] >= f"{day} 00:00:00"
     }
@@ -270,18 +305,22 @@ def test_products_hide_discontinued_and_non_autoship_by_default(shared):
     assert any(p["discontinued"] for p in everything)
     assert any(not p["autoship_enabled"] for p in everything)
     default = fetch_all(shared, "products", {"page_size": 100})
-    assert default == [p for p in everything if p["autoship_enabled"] and not p["discontinued"]]
+    plain = without_optional("products", everything)
+    assert default == [p for p in plain if p["autoship_enabled"] and not p["discontinued"]]
     assert fetch_all(shared, "products", ALL_FILTERS_OFF["products"]) == everything
     only_autoship = fetch_all(shared, "products", {"allow_discontinued": "true"})
-    assert only_autoship == [p for p in everything if p["autoship_enabled"]]
+    assert only_autoship == [p for p in plain if p["autoship_enabled"]]
 
 
 def test_offer_profiles_only_available_unless_status_all(shared):
     everything = shared.dataset.records("offer_profiles")
-    assert {p["status"] for p in everything} == {"available", "unavailable"}
-    default = fetch_all(shared, "offer_profiles")
+    assert {p["status"] for p in everything} == {"available", "archived"}
+    with_sfi = {"offer_profile_category": "all_with_standard_flex_incentives"}
+    default = fetch_all(shared, "offer_profiles", with_sfi)
     assert default == [p for p in everything if p["status"] == "available"]
-    assert fetch_all(shared, "offer_profiles", {"status": "all"}) == everything
+    assert fetch_all(shared, "offer_profiles", {"status": "all", **with_sfi}) == everything
+    archived = fetch_all(shared, "offer_profiles", {"status": "archived", **with_sfi})
+    assert archived == [p for p in everything if p["status"] == "archived"]
 
 
 # -- data shape -------------------------------------------------------------------------------
@@ -469,9 +508,9 @@ def test_http_control_endpoints_mutate_and_read(fresh):
     bad = requests.post(f"{base}/update", json={"object": "orderz", "key": "x", "fields": {}})
     assert bad.status_code == 400
     reason = fresh.dataset.records("merchant_cancel_reasons")[0]
-    key = [reason["cancel_reason"], reason["application"]]
-    body = {"object": "merchant_cancel_reasons", "key": key, "fields": {"is_active": False}}
-    assert requests.post(f"{base}/update", json=body).json()["is_active"] is False
+    key = [reason["cancel_reason"], reason["application"]]  # an int and a string
+    body = {"object": "merchant_cancel_reasons", "key": key, "fields": {}}
+    assert requests.post(f"{base}/update", json=body).json() == reason
 
 
 # -- faults, latency, logging ------------------------------------------------------------------
@@ -603,3 +642,92 @@ def test_cli_prints_the_url_and_stops_on_sigterm():
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+# -- documented filters, optional fields and response shapes -----------------------------------
+
+
+def test_status_filters_orders_and_items_by_the_order_status(shared):
+    orders = shared.dataset.records("orders")
+    upcoming = [o for o in without_optional("orders", orders) if o["status"] == 1]
+    assert 0 < len(upcoming) < len(orders)
+    assert fetch_all(shared, "orders", {"status": 1, "page_size": 100}) == upcoming
+    upcoming_ids = {o["public_id"] for o in upcoming}
+    items = shared.dataset.records("items")
+    expected = [i for i in items if i["order"] in upcoming_ids]
+    assert 0 < len(expected) < len(items)
+    assert fetch_all(shared, "items", {"status": "1", "page_size": 100}) == expected
+    bad = get(shared, "/items/", {"status": "upcoming"})
+    assert bad.status_code == 400
+    assert bad.json() == {"status": ["Enter a whole number."]}
+
+
+def test_status_filter_of_items_follows_order_changes(fresh):
+    order = next(o for o in fresh.dataset.records("orders") if o["status"] == 1)
+    items = {
+        i["public_id"] for i in fresh.dataset.records("items") if i["order"] == order["public_id"]
+    }
+    assert items <= {i["public_id"] for i in fetch_all(fresh, "items", {"status": 1})}
+    fresh.dataset.update("orders", order["public_id"], status=5)
+    assert not items & {i["public_id"] for i in fetch_all(fresh, "items", {"status": 1})}
+    assert items <= {i["public_id"] for i in fetch_all(fresh, "items", {"status": 5})}
+
+
+def test_offer_profile_coupons_carry_flex_incentives_only_when_asked(shared):
+    plain = fetch_all(shared, "offer_profiles", {"status": "all"})
+    coupons = [p[c] for p in plain for c in ("initial_coupon", "recurring_coupon") if p[c]]
+    assert coupons
+    assert all("standard_flex_incentives" not in c for c in coupons)
+    full = shared.dataset.records("offer_profiles")
+    assert any(
+        p[c] and p[c]["standard_flex_incentives"]
+        for p in full
+        for c in ("initial_coupon", "recurring_coupon")
+    )
+
+
+@pytest.mark.parametrize(
+    ("path", "shape"), [("/one_time_incentives/", "array"), ("/merchant/cancel_reason/", "object")]
+)
+def test_documented_example_shapes_are_served_on_demand(fresh, path, shape):
+    stream = next(name for name, spec in OBJECTS.items() if spec.path == path)
+    records = fresh.dataset.records(stream)
+    answer = requests.post(f"{fresh.url}/_control/envelope", json={"path": path, "shape": shape})
+    assert answer.json() == {path: shape}
+    body = get(fresh, path).json()
+    assert body == (records if shape == "array" else records[0])
+    requests.post(f"{fresh.url}/_control/envelope", json={"path": path, "shape": "v2"})
+    assert set(get(fresh, path).json()) == {"next", "previous", "results"}
+    bad = requests.post(f"{fresh.url}/_control/envelope", json={"path": path, "shape": "xml"})
+    assert bad.status_code == 400
+
+
+def test_new_fields_are_consistent_with_their_relations(shared):
+    data = {stream: shared.dataset.records(stream) for stream in OBJECTS}
+    products = {p["external_product_id"]: p for p in data["products"]}
+    resources = {r["public_id"] for r in data["resources"]}
+    items_by_order: dict[str, list[dict]] = {}
+    for item in data["items"]:
+        items_by_order.setdefault(item["order"], []).append(item)
+        component = item["subscription_component"]
+        if component is not None:
+            assert component in {c["public_id"] for c in item["components"]}
+    assert any(i["subscription_component"] for i in data["items"])
+    for order in data["orders"]:
+        plans = [
+            products[i["product"]]["product_type"] == "plan"
+            for i in items_by_order.get(order["public_id"], [])
+        ]
+        assert order["has_plan"] is any(plans)
+        assert order["currency_code"] == "USD"
+    assert any(o["has_plan"] for o in data["orders"])
+    offers = {offer for p in data["offer_profiles"] for offer in p["offers"]}
+    assert {s["offer"] for s in data["subscriptions"]} <= offers
+    for product in data["products"]:
+        assert {g["resource"] for g in product["product_resource_grants"]} <= resources
+        assert isinstance(product["premier_enabled"], int)
+    assert any(p["product_selection_rules"] for p in data["products"])
+    assert any(p["product_free_trial_configurations"] for p in data["products"])
+    assert {type(r["cancel_reason"]) for r in data["merchant_cancel_reasons"]} == {int}
+    assert {c["phone_type"] for c in data["customers"]} <= {None, 0, 1, 2, 3}
+    assert {type(s["iteration"]) for s in data["subscriptions"]} <= {type(None), str}

@@ -154,7 +154,11 @@ def test_filters_are_exact_central_time_across_dst(fake, tmp_path, bookmark, sen
         "bookmarks": {"orders": {"replication_key": "updated", "replication_key_value": bookmark}}
     }
     run = run_tap(tmp_path, tap_config(fake), state=state, streams=["orders"])
-    first_page = next(e for e in fake.request_log.snapshot() if e["path"] == "/orders/")
+    first_page = next(
+        e
+        for e in fake.request_log.snapshot()
+        if e["path"] == "/orders/" and e["params"]["page_size"] != "1"  # not the access check
+    )
     assert first_page["params"]["updated_start"] == sent
     expected = {
         r["public_id"] for r in fake.dataset.records("orders") if utc(r["updated"]) >= bookmark

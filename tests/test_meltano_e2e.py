@@ -1,4 +1,5 @@
-"""End to end: `meltano run tap-ordergroove target-postgres` (and target-duckdb) for real."""
+"""End to end: `meltano run tap-ordergroove target-postgres` for real, into the run's test
+PostgreSQL (tests/pg.py)."""
 
 from __future__ import annotations
 
@@ -11,24 +12,21 @@ import psycopg2
 import pytest
 
 from tap_ordergroove.streams import STREAM_TYPES
+from tests import pg
 from tests.conftest import API_KEY, start_fake
 from tests.expected import utc
 
 ROOT = Path(__file__).resolve().parent.parent
 MELTANO = str(ROOT / ".venv" / "bin" / "meltano")
-PG = {
-    "host": os.environ.get("PGHOST", "127.0.0.1"),
-    "port": int(os.environ.get("PGPORT", "5432")),
-    "user": os.environ.get("PGUSER", "postgres"),
-    "dbname": os.environ.get("PGDATABASE", "test"),
-}
 
 
 def connect():
+    """psycopg2 to the run's test server (tests/pg.py); fails, never skips, without one."""
+    params = pg.settings()
     try:
-        return psycopg2.connect(**PG, connect_timeout=5)
-    except psycopg2.OperationalError as exc:  # fail, never skip: CI must see a missing database
-        pytest.fail(f"PostgreSQL is required at {PG['host']}:{PG['port']} ({exc})")
+        return psycopg2.connect(**params, connect_timeout=5)
+    except psycopg2.OperationalError as exc:
+        pytest.fail(f"PostgreSQL is required at {params['host']}:{params['port']} ({exc})")
 
 
 def meltano_run(env: dict, *args: str, expect_failure: bool = False):
@@ -62,13 +60,8 @@ def pg_schema():
 
 
 def target_env() -> dict:
-    """Point target-postgres at the database the tests read back (PGHOST, PGPORT, ...)."""
-    return {
-        "TARGET_POSTGRES_HOST": PG["host"],
-        "TARGET_POSTGRES_PORT": str(PG["port"]),
-        "TARGET_POSTGRES_USER": PG["user"],
-        "TARGET_POSTGRES_DATABASE": PG["dbname"],
-    }
+    """Point target-postgres at the database the tests read back (tests/pg.py)."""
+    return pg.target_env()
 
 
 def base_env(fake, suffix: str) -> dict:
@@ -127,19 +120,3 @@ def test_postgres_end_to_end_with_incremental_update_in_place(fake, pg_schema):
             (order["public_id"],),
         )
         assert cur.fetchone()[0] == "1234.56"
-
-
-def test_duckdb_end_to_end_rows_actually_land(fake, tmp_path):
-    import duckdb
-
-    target = tmp_path / "og.duckdb"
-    env = {**base_env(fake, "duck"), "TARGET_DUCKDB_FILEPATH": str(target)}
-    meltano_run(env, "--full-refresh", "tap-ordergroove", "target-duckdb")
-    con = duckdb.connect(str(target), read_only=True)
-    try:
-        for stream in STREAM_TYPES:
-            (count,) = con.execute(f"SELECT count(*) FROM ordergroove.{stream.name}").fetchone()
-            assert count == len(fake.dataset.records(stream.name)), stream.name
-            assert count > 0
-    finally:
-        con.close()

@@ -1,8 +1,8 @@
 """End to end for an SFTP-only merchant: `meltano run tap-ordergroove target-postgres`.
 
 A real SFTP server on 127.0.0.1, the tap installed by Meltano, the real
-target-postgres and the real PostgreSQL at 127.0.0.1:5432 (the test fails, never
-skips, without it). Meltano keeps the state, as in production.
+target-postgres and the run's real PostgreSQL (tests/pg.py; the test fails, never
+skips, without one). Meltano keeps the state, as in production.
 """
 
 from __future__ import annotations

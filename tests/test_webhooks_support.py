@@ -22,17 +22,13 @@ import pytest
 import requests
 
 from fake_ordergroove.webhook_sender import sign
+from tests import pg
 
 WEBHOOK_PATH = "/webhooks/ordergroove"
 KEY_ENV = "OG_WEBHOOK_KEY"
 # The console script the docs tell users to run, not a module path, so the entry point is tested.
 COMMAND = str(Path(sys.executable).with_name("tap-ordergroove-webhooks"))
-PG = {
-    "host": os.environ.get("PGHOST", "127.0.0.1"),
-    "port": os.environ.get("PGPORT", "5432"),
-    "user": os.environ.get("PGUSER", "postgres"),
-    "dbname": os.environ.get("PGDATABASE", "test"),
-}
+PG = pg.PG  # the run's test PostgreSQL (tests/pg.py), resolved on first use
 
 
 def free_port() -> int:
@@ -158,21 +154,11 @@ def all_events(store_url: str) -> list:
 
 def pg_connect(**overrides) -> psycopg.Connection:
     """A connection to the test PostgreSQL; the test FAILS (never skips) when there is none."""
-    params = {**PG, **overrides}
-    try:
-        return psycopg.connect(**params, autocommit=True, connect_timeout=5)
-    except psycopg.OperationalError as exc:
-        pytest.fail(f"PostgreSQL is required at {PG['host']}:{PG['port']} ({exc})")
+    return pg.connect(**overrides)
 
 
 def pg_url(schema: str, user: str | None = None, password: str | None = None) -> str:
-    auth = user or PG["user"]
-    if password:
-        auth += f":{password}"
-    return (
-        f"postgresql://{auth}@{PG['host']}:{PG['port']}/{PG['dbname']}"
-        f"?options=-csearch_path%3D{schema}"
-    )
+    return pg.url(schema, user=user, password=password)
 
 
 @contextmanager

@@ -1,0 +1,154 @@
+"""A wall-clock deadline per page, and a way to abandon every page in flight at once.
+
+``requests``' timeout is per socket read: a server (or proxy) that sends a page a few
+bytes at a time resets it on every read and is waited for indefinitely. Here each
+request runs under a ``Deadline``: a timer that, when the page is not complete in time,
+shuts the connection's socket down, which wakes the blocked read at once. The same
+shutdown abandons pages in flight when the tap is asked to stop (SIGTERM / SIGINT).
+
+How the socket is found: the session's connection pools use ``TrackedHTTPConnection``,
+which hands its socket to the calling thread's ``Deadline`` as it waits for the answer.
+Only urllib3's public pool and connection classes are subclassed.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import typing as t
+from contextlib import contextmanager
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+if t.TYPE_CHECKING:
+    from collections.abc import Iterator
+
+_local = threading.local()
+_active: set[Deadline] = set()
+_active_lock = threading.Lock()
+
+
+class Deadline:
+    """One request's time limit; ``expired`` tells why a read was cut short."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.expired = False
+        self.aborted = False
+        self._sock: socket.socket | None = None
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def watch(self, sock: socket.socket | None) -> None:
+        """The socket the page is being read from (called by the connection)."""
+        with self._lock:
+            self._sock = sock
+            if self.expired or self.aborted:
+                _shutdown(sock)
+
+    def abort(self) -> None:
+        """Abandon the page now (the tap is stopping)."""
+        with self._lock:
+            self.aborted = True
+            _shutdown(self._sock)
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            _shutdown(self._sock)
+
+    def start(self) -> None:
+        """Start the clock and make this thread's requests report their socket to it."""
+        _local.deadline = self
+        with _active_lock:
+            _active.add(self)
+        self._timer.start()
+
+    def finish(self) -> None:
+        """Stop the clock; the socket, if it survived, goes back to the pool untouched."""
+        self._timer.cancel()
+        with _active_lock:
+            _active.discard(self)
+        _local.deadline = None
+
+
+@contextmanager
+def deadline(seconds: float) -> Iterator[Deadline]:
+    """Run one request (headers and whole body) under a wall-clock limit of ``seconds``."""
+    limit = Deadline(seconds)
+    limit.start()
+    try:
+        yield limit
+    finally:
+        limit.finish()
+
+
+def abort_all() -> None:
+    """Abandon every page in flight in every thread (used when the tap must stop)."""
+    with _active_lock:
+        running = list(_active)
+    for limit in running:
+        limit.abort()
+
+
+def _shutdown(sock: socket.socket | None) -> None:
+    """Wake any thread blocked reading ``sock``; the connection is then discarded."""
+    if sock is None:
+        return
+    try:
+        # The plain socket method, also for TLS sockets: it only wakes the reader.
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)
+    except OSError:
+        return  # already closed: nothing is waiting on it
+
+
+class _Tracked:
+    """Mixin: report the socket to the current thread's deadline before reading the answer."""
+
+    sock: socket.socket | None
+
+    def getresponse(self, *args: t.Any, **kwargs: t.Any) -> t.Any:
+        limit = getattr(_local, "deadline", None)
+        if limit is not None:
+            limit.watch(self.sock)
+        return super().getresponse(*args, **kwargs)  # type: ignore[misc]
+
+
+class TrackedHTTPConnection(_Tracked, HTTPConnection):
+    """urllib3's HTTP connection, watched by the current request's deadline."""
+
+
+class TrackedHTTPSConnection(_Tracked, HTTPSConnection):
+    """urllib3's HTTPS connection, watched by the current request's deadline."""
+
+
+class _TrackedHTTPPool(HTTPConnectionPool):
+    ConnectionCls = TrackedHTTPConnection
+
+
+class _TrackedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = TrackedHTTPSConnection
+
+
+class DeadlineAdapter(HTTPAdapter):
+    """An HTTP adapter whose connections can be cut by a ``Deadline``."""
+
+    def init_poolmanager(self, *args: t.Any, **kwargs: t.Any) -> None:
+        """The standard pool manager, with tracked connection pools."""
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {
+            "http": _TrackedHTTPPool,
+            "https": _TrackedHTTPSPool,
+        }
+
+
+def mount(session: requests.Session) -> requests.Session:
+    """Make every request of ``session`` cancellable by deadline or stop."""
+    adapter = DeadlineAdapter()
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
