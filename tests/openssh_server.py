@@ -15,6 +15,7 @@ reads the files as any other user would, so ``refuse_open`` is a real ``chmod 00
 
 from __future__ import annotations
 
+import fcntl
 import os
 import pwd
 import re
@@ -45,19 +46,33 @@ def openssh_unavailable() -> str | None:
     return None
 
 
+_users_ready: set[str] = set()
+
+
 def _ensure_user(password: str) -> None:
-    """Add the test login once; (re)set its password every time (it is the test's own)."""
-    try:
-        pwd.getpwnam(USERNAME)
-    except KeyError:
+    """Add the test login if missing and set its password, once per process.
+
+    Test runs of several checkouts share this machine: a file lock keeps two of them
+    from racing on ``useradd`` / ``/etc/shadow``.
+    """
+    if password in _users_ready:
+        return
+    BASE.mkdir(mode=0o755, parents=True, exist_ok=True)
+    with (BASE / ".user.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            pwd.getpwnam(USERNAME)
+        except KeyError:
+            add = ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin"]
+            subprocess.run(
+                [*add, USERNAME],
+                check=True,
+                capture_output=True,
+            )
         subprocess.run(
-            ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", USERNAME],
-            check=True,
-            capture_output=True,
+            ["chpasswd"], input=f"{USERNAME}:{password}", text=True, check=True, capture_output=True
         )
-    subprocess.run(
-        ["chpasswd"], input=f"{USERNAME}:{password}", text=True, check=True, capture_output=True
-    )
+    _users_ready.add(password)
 
 
 def _free_port() -> int:

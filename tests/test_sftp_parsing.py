@@ -12,7 +12,12 @@ from singer_sdk.exceptions import ConfigValidationError
 from tap_ordergroove.sftp import files
 from tap_ordergroove.sftp.errors import SftpFileError
 from tap_ordergroove.sftp.rows import Rejection, ReportReader
-from tap_ordergroove.sftp.schemas import ORDER_REPORT, SUBSCRIPTION_REPORT, normalise_header
+from tap_ordergroove.sftp.schemas import (
+    CRM_SUBSCRIPTION_REPORT,
+    ORDER_REPORT,
+    SUBSCRIPTION_REPORT,
+    normalise_header,
+)
 from tap_ordergroove.sftp.settings import SftpSettings, check_sources
 from tap_ordergroove.tap import TapOrdergroove
 from tap_ordergroove.timezones import OrdergrooveZone
@@ -385,7 +390,12 @@ def test_settings_need_a_source_and_complete_sftp_credentials():
 
 def test_discovery_follows_the_configured_sources():
     sftp = {"sftp_host": "127.0.0.1", "sftp_username": "u", "sftp_password": "p"}
-    sftp_names = {"order_report", "subscription_report", "sftp_rejected_rows"}
+    sftp_names = {
+        "order_report",
+        "subscription_report",
+        "crm_subscription_report",
+        "sftp_rejected_rows",
+    }
     only_sftp = TapOrdergroove(config=sftp, validate_config=True)
     assert set(only_sftp.streams) == sftp_names
     both = TapOrdergroove(config={**sftp, "api_key": "k"}, validate_config=True)
@@ -471,13 +481,15 @@ def test_twelve_hour_timestamps_from_a_spreadsheet_are_read():
         # Developer-guide names, both report spellings.
         ("acmesubscription__delta05032024103000.csv", "subscription_report", "acme"),
         ("acme_subscriptions__full05032024103000.csv", "subscription_report", "acme"),
+        ("acme_crm_subscription_03052024103000.csv", "crm_subscription_report", "acme"),
+        ("acmecrm_subscription__delta05032024103000.csv", "crm_subscription_report", "acme"),
         # A merchant whose name ends like a report: `sftp_merchant` says which it is.
         ("acme_crm_subscription_03052024103000.csv", "subscription_report", "acme_crm"),
     ],
 )
 def test_every_documented_name_of_a_read_report_is_recognised(name, stream, merchant):
     for configured in (None, merchant):
-        if configured is None and "crm" in name:
+        if configured is None and merchant == "acme_crm":
             continue  # without `sftp_merchant` that name is the CRM subscription file
         listing = files.classify([remote(name)], zone=ZONE, merchant=configured)
         assert [f.name for f in listing.files(stream)] == [name]
@@ -492,24 +504,60 @@ def test_documented_reports_the_tap_does_not_read_are_named_never_loaded_as_anot
         [
             remote("acme_crm_subscription_03052024103000.csv"),
             remote("acme_cancelled_subscriptions_03052024103000.csv"),
+            remote("acme_canceled_subscriptions_03052024103000.csv"),
             remote("acme_crm_subscriber_events_03052024103000.csv"),
             remote("acmecrm_subscription__delta05032024103000.csv"),
-            remote("acme_crm_subscription_2024-03-05.csv"),  # neither form: not an error
+            remote("acme_crm_subscriber_events_2024-03-05.csv"),  # neither form: not an error
         ],
         zone=ZONE,
     )
-    assert listing.reports == {}
+    assert list(listing.reports) == ["crm_subscription_report"]  # the CRM file is read
+    assert [f.name for f in listing.files("crm_subscription_report")] == [
+        "acme_crm_subscription_03052024103000.csv",
+        "acmecrm_subscription__delta05032024103000.csv",
+    ]
     assert listing.invalid == {}
     assert listing.not_read == {
-        "CRM subscription file": [
-            "acme_crm_subscription_03052024103000.csv",
-            "acmecrm_subscription__delta05032024103000.csv",
+        "cancellation report": [
+            "acme_cancelled_subscriptions_03052024103000.csv",
+            "acme_canceled_subscriptions_03052024103000.csv",
         ],
-        "cancellation report": ["acme_cancelled_subscriptions_03052024103000.csv"],
         "member activity file": ["acme_crm_subscriber_events_03052024103000.csv"],
     }
-    assert listing.unrecognised == ["acme_crm_subscription_2024-03-05.csv"]
-    assert listing.merchants == set()
+    assert listing.unrecognised == ["acme_crm_subscriber_events_2024-03-05.csv"]
+    assert listing.merchants == {"acme"}
+
+
+def test_the_crm_subscription_file_is_a_typed_stream_of_its_own():
+    header, (record, rejection) = read(
+        CRM_SUBSCRIPTION_REPORT,
+        "og_subscription_id,customer_id,customer_email,subscription_create_date,"
+        "merchant order ID,external product ID,SKU,quantity,frequency,subscription_status,"
+        "next_order_date\n"
+        "52845dc2b05531e59d99bc664e105ba,9647,john.doe@example.com,10302019150324,EX13282359,"
+        "69527,69527,1,60,1,11022020000000\n"
+        "X2,9648,,2019-10-30,,,,1,60,0,\n",
+    )
+    assert header.unknown == [] and header.missing == []
+    assert record == {
+        "og_subscription_id": "52845dc2b05531e59d99bc664e105ba",
+        "customer_id": 9647,
+        "customer_email": "john.doe@example.com",
+        "subscription_create_date": "2019-10-30T20:03:24+00:00",  # 15:03:24 CDT
+        "merchant_order_id": "EX13282359",
+        "external_product_id": "69527",
+        "sku": "69527",
+        "quantity": 1,
+        "frequency": 60,
+        "subscription_status": 1,
+        "next_order_date": "2020-11-02T06:00:00+00:00",  # midnight CST
+        "extra_columns": None,
+        "_sdc_source_file": "acme_orders_03052024103000.csv",
+        "_sdc_source_line": 2,
+        "_sdc_source_file_completed_at": "2024-03-05T16:30:00+00:00",
+    }
+    assert isinstance(rejection, Rejection)
+    assert "expected a timestamp MMDDYYYYHHMMSS, got '2019-10-30'" in rejection.reason
 
 
 def test_every_documented_order_column_is_a_typed_field():

@@ -588,11 +588,17 @@ def test_documented_report_names_and_columns_load_typed_and_other_reports_are_na
         + "I1,Acme,676873,2142608423,08/26/2025,2976631,911458,Growth,HS 1010-8,1,39.98,"
         "39.98,Success,V263578579,\n",
     )
+    server.put(
+        "acme_crm_subscription_03052024100000.csv",
+        "og_subscription_id,customer_id,subscription_create_date,quantity,frequency,"
+        "subscription_status,next_order_date\n"
+        "52845dc2,9647,10302019150324,1,60,0,11022020000000\n",
+    )
     # Documented reports the tap does not read; the cancellation report's name ends in
     # `_subscriptions` and must not be taken for a subscription report of "acme_cancelled".
     not_read = {
-        "acme_crm_subscription_03052024100000.csv": "og_subscription_id,customer_id\nX,1\n",
         "acme_cancelled_subscriptions_03052024100000.csv": "Subscription ID,Merchant\nS9,Acme\n",
+        "acme_crm_subscriber_events_03052024100000.csv": "og_subscription_id,user_id\nX,1\n",
     }
     for name, text in not_read.items():
         server.put(name, text)
@@ -616,9 +622,15 @@ def test_documented_report_names_and_columns_load_typed_and_other_reports_are_na
     assert run.state["bookmarks"]["subscription_report"]["last_file"] == (
         "acme_subscription_03052024100000.csv"
     )
-    for name, report in zip(
-        not_read, ("CRM subscription file", "cancellation report"), strict=True
-    ):
+    (crm,) = run.records["crm_subscription_report"]
+    assert (crm["og_subscription_id"], crm["subscription_status"], crm["frequency"]) == (
+        "52845dc2",
+        0,
+        60,
+    )
+    assert crm["subscription_create_date"] == "2019-10-30T20:03:24+00:00"
+    assert crm["next_order_date"] == "2020-11-02T06:00:00+00:00"
+    for name, report in zip(not_read, ("cancellation report", "member activity file"), strict=True):
         assert re.search(
             rf"Not reading 1 file\(s\) of Ordergroove's {report}: the tap does not load that "
             rf"report .*{re.escape(name)}",

@@ -7,7 +7,7 @@ Ordergroove documents two naming forms, and both are in use:
 - per-report help articles: ``<merchant>_<report>_<MMDDYYYYHHMMSS>.csv``
   (``acme_orders_03052024103000.csv``).
 
-``<report>`` is ``orders`` or ``subscription(s)``; the CRM subscription file, the
+``<report>`` is ``orders``, ``subscription(s)`` or ``crm_subscription``; the
 cancellation report and the member activity file are recognised too, so they are
 never read as one of those (see ``NOT_READ_REPORTS``), and left alone.
 
@@ -46,13 +46,15 @@ REPORT_TOKENS: dict[str, str] = {
     "orders": "order_report",
     "subscription": "subscription_report",
     "subscriptions": "subscription_report",
+    "crm_subscription": "crm_subscription_report",
 }
 #: Reports Ordergroove documents on the same SFTP that the tap does not read, by the name
 #: in the file -> what the help center calls them. They are recognised so that they are
 #: never mistaken for a report that is read (``acme_cancelled_subscriptions_...`` ends in
-#: ``_subscriptions``) and so that the log says plainly that they are left alone.
+#: ``_subscriptions``) and so that the log says plainly that they are left alone. (The
+#: cancellation report's columns are documented only in part; the member activity file
+#: is a legacy event log Ordergroove points to webhooks for.)
 NOT_READ_REPORTS: dict[str, str] = {
-    "crm_subscription": "CRM subscription file",
     "cancelled_subscriptions": "cancellation report",
     "canceled_subscriptions": "cancellation report",
     "crm_subscriber_events": "member activity file",
@@ -64,9 +66,9 @@ _GUIDE_FORM = re.compile(
 )
 _HELP_FORM = re.compile(r"^(?P<prefix>.+?)_(?P<stamp>\d{14})\.csv$", re.IGNORECASE)
 #: A CSV naming a report the tap reads, whatever the rest of its name.
-_NEAR_MISS = re.compile(r"(?P<token>orders|subscriptions?).*\.csv$", re.IGNORECASE)
+_NEAR_MISS = re.compile(r"(?P<token>crm_subscription|orders|subscriptions?).*\.csv$", re.IGNORECASE)
 #: A CSV naming a documented report the tap does not read, whatever the rest of its name.
-_NOT_READ_NEAR_MISS = re.compile(r"crm_subscri|cancell?ed_subscriptions", re.IGNORECASE)
+_NOT_READ_NEAR_MISS = re.compile(r"crm_subscriber|cancell?ed_subscriptions", re.IGNORECASE)
 #: Names uploaders give files while they are still being written.
 _UPLOAD_NAME = re.compile(r"(^\.|\.(part|filepart|partial|tmp|temp|upload)$)", re.IGNORECASE)
 

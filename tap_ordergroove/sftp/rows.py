@@ -29,6 +29,7 @@ from tap_ordergroove.coerce import ConversionError, to_boolean, to_decimal, to_i
 from tap_ordergroove.sftp.errors import SftpFileError
 from tap_ordergroove.sftp.schemas import (
     BOOLEAN,
+    COMPACT_DATETIME,
     DATE,
     DATETIME,
     DECIMAL,
@@ -141,12 +142,30 @@ def _timestamp_converter(zone: OrdergrooveZone) -> Converter:
     return convert
 
 
+def _compact_timestamp_converter(zone: OrdergrooveZone) -> Converter:
+    @lru_cache(maxsize=65_536)
+    def convert(text: str) -> str:
+        value = text.strip()
+        try:
+            if len(value) != 14 or not value.isdigit():
+                raise ValueError("not 14 digits")
+            local = datetime.strptime(value, "%m%d%Y%H%M%S")
+        except ValueError as exc:
+            msg = f"expected a timestamp MMDDYYYYHHMMSS, got {text!r}"
+            raise ConversionError(msg) from exc
+        return zone.to_utc_iso(local.isoformat(sep=" "))
+
+    return convert
+
+
 def converter_for(kind: str, zone: OrdergrooveZone) -> Converter:
     """The text -> value function of one column type (empty cells never reach it)."""
     if kind == DATE:
         return parse_date
     if kind == DATETIME:
         return _timestamp_converter(zone)
+    if kind == COMPACT_DATETIME:
+        return _compact_timestamp_converter(zone)
     if kind == DECIMAL:
         return to_bounded_decimal
     if kind == INTEGER:

@@ -12,6 +12,8 @@ and a column the tap does not know is kept, as text, under ``extra_columns``
 - ``date``: ``MM/DD/YYYY`` (or ``YYYY-MM-DD``) -> ISO date;
 - ``datetime``: ``MM/DD/YYYY HH:MM[:SS]`` or ``YYYY-MM-DD HH:MM:SS`` in Ordergroove's
   zone (setting ``timezone``) -> UTC ISO-8601 with offset;
+- ``compact_datetime``: ``MMDDYYYYHHMMSS`` (14 digits, the CRM subscription file's
+  form), same zone -> UTC;
 - ``decimal``: exact (``Decimal``, a JSON number; NUMERIC in Postgres);
 - an empty cell is null for every type (CSV cannot tell the two apart).
 """
@@ -23,10 +25,11 @@ from dataclasses import dataclass
 
 from singer_sdk import typing as th
 
-STRING, DATE, DATETIME, DECIMAL, INTEGER, BOOLEAN = (
+STRING, DATE, DATETIME, COMPACT_DATETIME, DECIMAL, INTEGER, BOOLEAN = (
     "string",
     "date",
     "datetime",
+    "compact_datetime",  # MMDDYYYYHHMMSS, Central (the CRM subscription file)
     "decimal",
     "integer",
     "boolean",
@@ -35,6 +38,7 @@ _JSON_TYPES: dict[str, type[th.JSONTypeHelper]] = {
     STRING: th.StringType,
     DATE: th.DateType,
     DATETIME: th.DateTimeType,
+    COMPACT_DATETIME: th.DateTimeType,
     DECIMAL: th.DecimalType,
     INTEGER: th.IntegerType,
     BOOLEAN: th.BooleanType,
@@ -225,7 +229,30 @@ SUBSCRIPTION_REPORT = Report(
     ),
 )
 
-REPORTS: tuple[Report, ...] = (ORDER_REPORT, SUBSCRIPTION_REPORT)
+#: The CRM subscription file: a daily delta of every subscription that changed (product
+#: swap, quantity, frequency, status), all columns documented on
+#: https://help.ordergroove.com/hc/en-us/articles/360050745714-CRM-Subscription-File
+#: ``og_subscription_id`` is the subscription report's "Public Subscription ID".
+CRM_SUBSCRIPTION_REPORT = Report(
+    stream="crm_subscription_report",
+    key="og_subscription_id",
+    description="CRM subscription file: one row per subscription changed that day.",
+    columns=(
+        Column("og_subscription_id"),
+        Column("customer_id", INTEGER),
+        Column("customer_email"),
+        Column("subscription_create_date", COMPACT_DATETIME),
+        Column("merchant order ID"),
+        Column("external product ID"),
+        Column("SKU"),
+        Column("quantity", INTEGER),
+        Column("frequency", INTEGER),  # days
+        Column("subscription_status", INTEGER),  # 1 = active, 0 = inactive
+        Column("next_order_date", COMPACT_DATETIME),
+    ),
+)
+
+REPORTS: tuple[Report, ...] = (ORDER_REPORT, SUBSCRIPTION_REPORT, CRM_SUBSCRIPTION_REPORT)
 
 REJECTED_ROWS_STREAM = "sftp_rejected_rows"
 REJECTED_ROWS = th.PropertiesList(

@@ -30,7 +30,8 @@ SFTP_PROPERTIES: tuple[th.Property, ...] = (
         title="SFTP host",
         description="Ordergroove's SFTP server for the daily CSV exports: feeds.ordergroove.com "
         "(staging: staging.feeds.ordergroove.com). Setting it adds the SFTP report streams "
-        "(order_report, subscription_report, sftp_rejected_rows). Empty: API only.",
+        "(order_report, subscription_report, crm_subscription_report, sftp_rejected_rows). "
+        "Empty: API only.",
     ),
     th.Property(
         "sftp_port",

@@ -35,6 +35,7 @@ from tap_ordergroove.sftp import files as sftp_files
 from tap_ordergroove.sftp.errors import SftpFileError
 from tap_ordergroove.sftp.rows import Rejection, ReportReader
 from tap_ordergroove.sftp.schemas import (
+    CRM_SUBSCRIPTION_REPORT,
     ORDER_REPORT,
     REJECTED_ROWS,
     REJECTED_ROWS_STREAM,
@@ -482,9 +483,19 @@ class SubscriptionReportStream(SftpReportStream):
     schema = SUBSCRIPTION_REPORT.schema()
 
 
+class CrmSubscriptionReportStream(SftpReportStream):
+    """CRM subscription file: one row per subscription changed, keyed by ``og_subscription_id``."""
+
+    name = CRM_SUBSCRIPTION_REPORT.stream
+    report = CRM_SUBSCRIPTION_REPORT
+    primary_keys = (CRM_SUBSCRIPTION_REPORT.key,)
+    schema = CRM_SUBSCRIPTION_REPORT.schema()
+
+
 REPORT_STREAM_TYPES: tuple[type[SftpReportStream], ...] = (
     OrderReportStream,
     SubscriptionReportStream,
+    CrmSubscriptionReportStream,
 )
 
 
