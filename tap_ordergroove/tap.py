@@ -33,6 +33,14 @@ if t.TYPE_CHECKING:
     from collections.abc import Iterator
 
 _URL = re.compile(r"^https?://[^/\s]+")
+DOCS_URL = "https://github.com/tap-ordergroove/tap-ordergroove#readme"
+#: ``--help`` epilog: where a user finds the settings and the docs (``\b``: keep line breaks).
+HELP_EPILOG = f"""\b
+Settings: `tap-ordergroove --about` lists every setting (`--about --format=markdown`
+prints them as a table). Give them in the --config JSON file, or as
+TAP_ORDERGROOVE_<SETTING> environment variables with --config=ENV.
+Docs (sources, Meltano, deletes, SFTP, many merchants, orchestration):
+{DOCS_URL}"""
 
 CONFIG_SCHEMA = th.PropertiesList(
     th.Property(
@@ -224,6 +232,14 @@ class TapOrdergroove(Tap):
             if spec.get("secret") and value not in (None, ""):
                 text = text.replace(repr(value), "'***'").replace(str(value), "***")
         return text
+
+    @classmethod
+    def get_singer_command(cls) -> click.Command:
+        """The SDK's command; ``--help`` also says where the settings and the docs are."""
+        command = super().get_singer_command()
+        command.help = cls.__doc__
+        command.epilog = HELP_EPILOG
+        return command
 
     @classmethod
     def invoke(cls, **kwargs: t.Any) -> None:  # type: ignore[override]
