@@ -55,6 +55,14 @@ STOP_LOCK_SECONDS = 5
 SDK_SETTINGS = frozenset({"batch_config", "user_agent"})
 #: Set by Meltano for every plugin it runs; its projects may pass extra keys.
 MELTANO_ENV = "MELTANO_PROJECT_ROOT"
+DOCS_URL = "https://github.com/tap-ordergroove/tap-ordergroove#readme"
+#: ``--help`` epilog: where a user finds the settings and the docs (``\b``: keep line breaks).
+HELP_EPILOG = f"""\b
+Settings: `tap-ordergroove --about` lists every setting (`--about --format=markdown`
+prints them as a table). Give them in the --config JSON file, or as
+TAP_ORDERGROOVE_<SETTING> environment variables with --config=ENV.
+Docs (sources, Meltano, deletes, SFTP, many merchants, orchestration):
+{DOCS_URL}"""
 
 CONFIG_SCHEMA = th.PropertiesList(
     th.Property(
@@ -267,6 +275,14 @@ class TapOrdergroove(Tap):
             if spec.get("secret") and value not in (None, ""):
                 text = text.replace(repr(value), "'***'").replace(str(value), "***")
         return text
+
+    @classmethod
+    def get_singer_command(cls) -> click.Command:
+        """The SDK's command; ``--help`` also says where the settings and the docs are."""
+        command = super().get_singer_command()
+        command.help = cls.__doc__
+        command.epilog = HELP_EPILOG
+        return command
 
     @classmethod
     def invoke(cls, *, state: t.IO[str] | None = None, **kwargs: t.Any) -> None:  # type: ignore[override]
