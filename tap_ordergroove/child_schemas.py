@@ -129,7 +129,9 @@ PRODUCT_SELECTION_RULE_ELEMENTS = child_schema(
     "product_last_update",
     th.Property("public_id", ID),
     th.Property("product", ID),
-    th.Property("starting_ordinal", th.IntegerType),
+    th.Property("starting_ordinal", th.IntegerType, description="Ordinal rotation"),
+    th.Property("start", th.StringType, description="Time-window rotation, as sent"),
+    th.Property("end", th.StringType, description="Time-window rotation, as sent"),
     keys=("selection_rule",),
 )
 

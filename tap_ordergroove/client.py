@@ -265,7 +265,9 @@ class OrdergrooveStream(OrdergrooveHTTPStream):
         """
         params: dict[str, t.Any] = {"page_size": 1, **self.extra_params}
         if self.start_param:
-            params[self.start_param] = self.zone.filter_value(self.run_started_at, bound="start")
+            params[self.start_param] = self.zone.filter_value(
+                self.run_started_at, bound="start", fmt=self.filter_format
+            )
         request = self.build_prepared_request(
             method="GET", url=self.get_url(None), params=params, headers=self.http_headers
         )

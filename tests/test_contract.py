@@ -203,7 +203,12 @@ def test_filters_are_sent_in_each_endpoints_documented_format(contract_run):
     for stream in STREAM_TYPES:
         if not stream.start_param:
             continue
-        (params,) = server.params(stream.path)
+        # page_size=1: the access check before any SCHEMA (same format, checked too).
+        for params in server.params(stream.path):
+            value = params[stream.start_param]
+            documented = SPACED_FILTER if stream.name == "placement_responses" else ISO_FILTER
+            assert documented.match(value), (stream.name, value)
+        (params,) = [p for p in server.params(stream.path) if p["page_size"] != "1"]
         value = params[stream.start_param]
         documented = SPACED_FILTER if stream.name == "placement_responses" else ISO_FILTER
         assert documented.match(value), (stream.name, value)
