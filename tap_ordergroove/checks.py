@@ -15,7 +15,7 @@ import typing as t
 from tap_ordergroove.errors import StateFileError
 
 #: Settings the SDK reads although they are not in its schema: never reported as unknown.
-SDK_SETTINGS = frozenset({"batch_config", "user_agent"})
+SDK_SETTINGS = frozenset({"batch_config", "user_agent", "emit_activate_version_messages"})
 
 
 def unknown_settings(config: t.Mapping[str, t.Any], known: set[str]) -> list[str]:
