@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import difflib
 import io
-import json
 import os
 import re
 import sys
@@ -21,6 +19,7 @@ from singer_sdk.exceptions import ConfigValidationError
 from singer_sdk.helpers.capabilities import PluginCapabilities, TapCapabilities
 
 from tap_ordergroove import stopping
+from tap_ordergroove.checks import read_state_file, unknown_settings
 from tap_ordergroove.client import OrdergrooveStream
 from tap_ordergroove.concurrency import (
     MAX_CONCURRENT_STREAMS,
@@ -29,7 +28,7 @@ from tap_ordergroove.concurrency import (
     call_interruptibly,
     sync_streams,
 )
-from tap_ordergroove.errors import OrdergrooveError, StateFileError
+from tap_ordergroove.errors import OrdergrooveError
 from tap_ordergroove.event_streams import DeletedRecordsStream, WebhookEventsStream
 from tap_ordergroove.events import check_store_url
 from tap_ordergroove.output import OrdergrooveWriter
@@ -51,8 +50,6 @@ if t.TYPE_CHECKING:
 _URL = re.compile(r"^https?://[^/\s]+")
 #: Seconds a stop waits for the stream that holds the SDK lock to reach a network wait.
 STOP_LOCK_SECONDS = 5
-#: Settings the SDK reads although they are not in its schema: never reported as unknown.
-SDK_SETTINGS = frozenset({"batch_config", "user_agent"})
 #: Set by Meltano for every plugin it runs; its projects may pass extra keys.
 MELTANO_ENV = "MELTANO_PROJECT_ROOT"
 DOCS_URL = "https://github.com/tap-ordergroove/tap-ordergroove#readme"
@@ -354,24 +351,14 @@ class TapOrdergroove(Tap):
             check_store_url(str(self.config["webhook_store_url"]))
 
     def _unknown_settings(self) -> list[str]:
-        """Settings this tap does not know, each named with the closest known one.
+        """Unknown settings: problems that stop the run, or (under Meltano) loud warnings.
 
-        A typo such as `start_data` would otherwise sync the whole history in silence.
-        Under Meltano, whose projects may legitimately carry extra keys, they are loud
-        warnings; anywhere else they stop the run (returned as problems).
+        Meltano projects may legitimately carry extra keys, so there they only warn.
         """
-        known = set(self.config_jsonschema["properties"]) | SDK_SETTINGS
-        messages = []
-        for key in sorted(k for k in self._config if k not in known and not k.startswith("_")):
-            close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.6)
-            hint = f" Did you mean `{close[0]}`?" if close else ""
-            messages.append(
-                f"Unknown setting `{key}`: the tap ignores it.{hint} "
-                "`tap-ordergroove --about` lists every setting."
-            )
+        messages = unknown_settings(self._config, set(self.config_jsonschema["properties"]))
         if os.environ.get(MELTANO_ENV):
             for message in messages:
-                self.logger.warning("%s", message)
+                self.logger.warning("%s It is ignored.", message)
             return []
         return messages
 
@@ -490,18 +477,20 @@ class TapOrdergroove(Tap):
         abandoned threads may sit in a socket read for up to ``request_timeout``.
         """
         seized = self.sync_lock.seize(timeout=STOP_LOCK_SECONDS)
-        if seized:
-            self._state_writer.write_state(self.state)
-        else:
-            self.logger.warning(
-                "A stream did not pause within %d s; the last STATE written is the one "
-                "to resume from.",
-                STOP_LOCK_SECONDS,
-            )
-        self.message_writer.flush()  # type: ignore[attr-defined]
+        try:
+            if seized:
+                self._state_writer.write_state(self.state)
+            else:
+                self.logger.warning(
+                    "A stream did not pause within %d s; the last STATE written is the one "
+                    "to resume from.",
+                    STOP_LOCK_SECONDS,
+                )
+            self.message_writer.flush()  # type: ignore[attr-defined]
+        except OSError as exc:  # the target is gone (broken pipe): nothing left to tell it
+            self.logger.warning("Could not write the final STATE: %s", exc)
         self.logger.warning("%s", self.progress.stop_summary(selected, stopping.exit_code()))
-        for stream in (sys.stdout, sys.stderr):
-            stream.flush()
+        sys.stderr.flush()
         os._exit(stopping.exit_code())
 
     def _sync_stream(self, stream: Stream) -> None:
@@ -520,28 +509,6 @@ class TapOrdergroove(Tap):
             after,
             self.progress.elapsed(stream),
         )
-
-
-def read_state_file(file: t.IO[str]) -> str:
-    """The text of a ``--state`` file, refused in one line if it cannot be a Singer state."""
-    name = getattr(file, "name", "--state")
-    text = file.read()
-    fix = (
-        "Restore the last good state file, or remove it and leave out `--state` to sync "
-        "from `start_date` again (the README's recipe never writes an empty one)."
-    )
-    if not text.strip():
-        msg = f"The state file {name} is empty (saved from a run that wrote no STATE?). {fix}"
-        raise StateFileError(msg)
-    try:
-        value = json.loads(text)
-    except ValueError as exc:
-        msg = f"The state file {name} is not valid JSON ({exc}). {fix}"
-        raise StateFileError(msg) from None
-    if not isinstance(value, dict):
-        msg = f"The state file {name} holds {type(value).__name__}, not a JSON object. {fix}"
-        raise StateFileError(msg)
-    return text
 
 
 if __name__ == "__main__":
