@@ -22,7 +22,7 @@ from singer_sdk.pagination import BaseHATEOASPaginator
 from singer_sdk.singerlib import RecordMessage
 from singer_sdk.streams.rest import HTTPRequest, PageContext
 
-from tap_ordergroove import stopping
+from tap_ordergroove import resync, stopping
 from tap_ordergroove.coerce import RecordConverter
 from tap_ordergroove.envelope import Page, unwrap
 from tap_ordergroove.events import DELETED_AT, deletions, read_events
@@ -206,6 +206,7 @@ class OrdergrooveStream(OrdergrooveHTTPStream):
         self.stream_state.pop(BACKFILL_MARKER, None)
         if last_seq is not None:
             self.stream_state[WEBHOOK_SEQ] = last_seq
+        resync.mark_done(self)  # after the last page only: a partial resync is redone
         self._report_drift()
         if version is not None:
             # Only now, after every page was read: a failed run never flags live rows.
@@ -230,13 +231,18 @@ class OrdergrooveStream(OrdergrooveHTTPStream):
             )
 
     def _begin_table_version(self) -> int | None:
-        """For full-table streams, a version for this read of the whole table.
+        """For full-table streams and deletes resyncs, a version for this read of the whole table.
 
         The SDK sends ACTIVATE_VERSION before the records, which makes targets flag every
         row deleted until the run completes, and leaves them flagged if it fails. The tap
         stamps the records with the version instead and activates it after the last page.
         """
-        if self.replication_key or not self.config.get("soft_delete_missing_records", True):
+        if not self.selected:  # read only for its child tables: no records, no version
+            return None
+        if self.replication_key:
+            if not resync.is_due(self):  # incremental: only a deletes resync reads it all
+                return None
+        elif not self.config.get("soft_delete_missing_records", True):
             return None
         self._stream_version = int(time.time() * 1000)
         return self._stream_version
@@ -322,6 +328,9 @@ class OrdergrooveStream(OrdergrooveHTTPStream):
         still caught. Without a starting point there is one unfiltered window.
         """
         if not self.replication_key or not self.start_param:
+            return [{}]
+        if resync.is_due(self):
+            self.logger.info("Stream '%s': deletes resync due, reading every record", self.name)
             return [{}]
         start = self.get_starting_timestamp(context)
         resume = self.stream_state.get(BACKFILL_MARKER)

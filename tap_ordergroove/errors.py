@@ -41,3 +41,7 @@ class OrdergrooveResponseError(OrdergrooveError):
 
 class WebhookStoreError(OrdergrooveError):
     """``webhook_store_url`` names a store that does not exist or cannot be read."""
+
+
+class StateFileError(OrdergrooveError):
+    """The ``--state`` file is empty or not a JSON object (e.g. a failed run's leftovers)."""

@@ -8,12 +8,17 @@ from __future__ import annotations
 
 import typing as t
 
-from tap_ordergroove import schemas
+from tap_ordergroove import child_schemas, schemas
+from tap_ordergroove.children import ChildStream, ParentStream
 from tap_ordergroove.client import OrdergrooveStream
 from tap_ordergroove.timezones import SPACED_FILTER_FORMAT
 
 if t.TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from singer_sdk.helpers.types import Context
+
+    from tap_ordergroove.children import Element
 
 
 class UpdatedStream(OrdergrooveStream):
@@ -32,7 +37,7 @@ class CustomersStream(UpdatedStream):
     schema = schemas.CUSTOMERS.to_dict()
 
 
-class SubscriptionsStream(UpdatedStream):
+class SubscriptionsStream(ParentStream, UpdatedStream):
     name = "subscriptions"
     path = "/subscriptions/"
     primary_keys = ("public_id",)
@@ -50,7 +55,7 @@ class OrdersStream(UpdatedStream):
     schema = schemas.ORDERS.to_dict()
 
 
-class ItemsStream(OrdergrooveStream):
+class ItemsStream(ParentStream):
     """Items have no timestamp of their own: any change bumps their order's ``updated``."""
 
     name = "items"
@@ -77,7 +82,7 @@ class PaymentsStream(OrdergrooveStream):
     schema = schemas.PAYMENTS.to_dict()
 
 
-class ProductsStream(OrdergrooveStream):
+class ProductsStream(ParentStream):
     """Without the first two parameters the API hides discontinued and non-autoship
     products; without the ``include_*`` ones it omits rotating-product selection rules,
     digital-plan resource grants and free-trial configurations."""
@@ -95,7 +100,7 @@ class ProductsStream(OrdergrooveStream):
     schema = schemas.PRODUCTS.to_dict()
 
 
-class OfferProfilesStream(OrdergrooveStream):
+class OfferProfilesStream(ParentStream):
     """Without ``status=all`` the API returns only available offer profiles; with
     ``offer_profile_category=all_with_standard_flex_incentives`` each coupon also carries
     its standardized flex incentives (so ``/standard_flex_incentives/`` needs no stream)."""
@@ -231,4 +236,211 @@ STREAM_TYPES: tuple[type[OrdergrooveStream], ...] = (
 RECONCILIATION_STREAM_TYPES: tuple[type[OrdergrooveStream], ...] = (
     UpcomingOrdersStream,
     UpcomingItemsStream,
+)
+
+
+# Child tables: rows derived from array fields of the parents above, zero requests ----------
+# (see ``children.py``; column conventions and sources in ``child_schemas.py``).
+
+
+class SubscriptionComponentsStream(ChildStream):
+    """Components of bundle subscriptions (one row per product in the box)."""
+
+    name = "subscription_components"
+    parent_stream_type = SubscriptionsStream
+    array_field = "components"
+    parent_column = "subscription"
+    stamp_column = "subscription_updated"
+    natural_key = ("product",)
+    primary_keys = ("subscription", "child_key")
+    replication_key = "subscription_updated"
+    schema = child_schemas.SUBSCRIPTION_COMPONENTS
+
+
+class SubscriptionGranteesStream(ChildStream):
+    """People a (gifted or shared digital) subscription grants access to."""
+
+    name = "subscription_grantees"
+    parent_stream_type = SubscriptionsStream
+    array_field = "grantees"
+    parent_column = "subscription"
+    stamp_column = "subscription_updated"
+    natural_key = ("external_id",)
+    primary_keys = ("subscription", "child_key")
+    replication_key = "subscription_updated"
+    schema = child_schemas.SUBSCRIPTION_GRANTEES
+
+
+class ItemComponentsStream(ChildStream):
+    """Components of bundle items (order lines); ``item_order_updated`` is the item's bookmark."""
+
+    name = "item_components"
+    parent_stream_type = ItemsStream
+    array_field = "components"
+    parent_stamp = "order_updated"
+    parent_column = "item"
+    stamp_column = "item_order_updated"
+    natural_key = ("product",)
+    primary_keys = ("item", "child_key")
+    replication_key = "item_order_updated"
+    schema = child_schemas.ITEM_COMPONENTS
+
+
+class OfferProfileOffersStream(ChildStream):
+    """Offer ids of each offer profile (Fivetran's ``offer_profile_offer_id``)."""
+
+    name = "offer_profile_offers"
+    parent_stream_type = OfferProfilesStream
+    array_field = "offers"
+    parent_column = "offer_profile"
+    stamp_column = "offer_profile_updated"
+    value_column = "offer"
+    primary_keys = ("offer_profile", "child_key")
+    schema = child_schemas.OFFER_PROFILE_OFFERS
+
+
+class OfferProfileCouponDiscountsStream(ChildStream):
+    """Discounts of the initial and the recurring coupon, in one table (``coupon`` says which).
+
+    Fivetran splits them into ``offer_profile_{initial,recurring}_coupon_discount``.
+    """
+
+    name = "offer_profile_coupon_discounts"
+    parent_stream_type = OfferProfilesStream
+    array_field = "discounts"
+    parent_column = "offer_profile"
+    stamp_column = "offer_profile_updated"
+    primary_keys = ("offer_profile", "coupon", "child_key")
+    schema = child_schemas.OFFER_PROFILE_COUPON_DISCOUNTS
+    COUPONS: t.ClassVar[dict[str, str]] = {
+        "initial": "initial_coupon",
+        "recurring": "recurring_coupon",
+    }
+
+    def elements(self, parent: dict) -> Iterable[Element]:
+        """Each coupon's discounts, tagged with the coupon they belong to."""
+        for kind, field in self.COUPONS.items():
+            coupon = parent.get(field)
+            if not isinstance(coupon, dict):
+                continue
+            keys = {
+                "coupon": kind,
+                "coupon_public_id": coupon.get("public_id"),
+                "coupon_code": coupon.get("code"),
+                "coupon_name": coupon.get("name"),
+            }
+            for position, discount in enumerate(coupon.get("discounts") or []):
+                yield keys, position, discount
+
+
+class ProductGroupMembershipsStream(ChildStream):
+    """Which product groups each product belongs to (``product_groups.products`` reversed)."""
+
+    name = "product_group_memberships"
+    parent_stream_type = ProductsStream
+    array_field = "groups"
+    parent_key = "external_product_id"
+    parent_stamp = "last_update"
+    parent_column = "external_product_id"
+    stamp_column = "product_last_update"
+    natural_key = ("group_type", "name")
+    primary_keys = ("external_product_id", "child_key")
+    schema = child_schemas.PRODUCT_GROUP_MEMBERSHIPS
+
+
+class ProductSelectionRulesStream(ChildStream):
+    """Rotating products' selection rules (``include_product_selection_rules=true``)."""
+
+    name = "product_selection_rules"
+    parent_stream_type = ProductsStream
+    array_field = "product_selection_rules"
+    parent_key = "external_product_id"
+    parent_stamp = "last_update"
+    parent_column = "external_product_id"
+    stamp_column = "product_last_update"
+    primary_keys = ("external_product_id", "child_key")
+    schema = child_schemas.PRODUCT_SELECTION_RULES
+
+    def elements(self, parent: dict) -> Iterable[Element]:
+        """The rules without their element lists (those are the next table)."""
+        for keys, position, rule in super().elements(parent):
+            if isinstance(rule, dict):
+                rule = {k: v for k, v in rule.items() if k not in RULE_ELEMENT_FIELDS}
+            yield keys, position, rule
+
+
+#: Field of a selection rule holding its elements: the manage endpoints answer with
+#: ``product_selection_list_elements``; the retrieve page calls them ``selection_list_elements``.
+RULE_ELEMENT_FIELDS = ("product_selection_list_elements", "selection_list_elements")
+
+
+class ProductSelectionRuleElementsStream(ChildStream):
+    """The elements of each selection rule (which product at which ordinal or window)."""
+
+    name = "product_selection_rule_elements"
+    parent_stream_type = ProductsStream
+    array_field = "product_selection_rules"
+    parent_key = "external_product_id"
+    parent_stamp = "last_update"
+    parent_column = "external_product_id"
+    stamp_column = "product_last_update"
+    primary_keys = ("external_product_id", "selection_rule", "child_key")
+    schema = child_schemas.PRODUCT_SELECTION_RULE_ELEMENTS
+
+    def elements(self, parent: dict) -> Iterable[Element]:
+        """Every element of every rule, tagged with its rule's key."""
+        for _, rule_position, rule in super().elements(parent):
+            if not isinstance(rule, dict):
+                continue
+            keys = {"selection_rule": self.element_key(rule, rule_position)}
+            found = next((rule[f] for f in RULE_ELEMENT_FIELDS if rule.get(f)), None)
+            for position, element in enumerate(found or []):
+                yield keys, position, element
+
+
+class ProductResourceGrantsStream(ChildStream):
+    """What a digital plan product grants (``include_product_resource_grants=true``).
+
+    The docs name the query parameter but not the response field; both likely names are read.
+    """
+
+    name = "product_resource_grants"
+    parent_stream_type = ProductsStream
+    array_field = "product_resource_grants"
+    array_aliases = ("resource_grants",)
+    parent_key = "external_product_id"
+    parent_stamp = "last_update"
+    parent_column = "external_product_id"
+    stamp_column = "product_last_update"
+    natural_key = ("resource",)
+    primary_keys = ("external_product_id", "child_key")
+    schema = child_schemas.PRODUCT_RESOURCE_GRANTS
+
+
+class ProductFreeTrialConfigurationsStream(ChildStream):
+    """A product's free trial (``include_product_free_trials=true``; at most one per product)."""
+
+    name = "product_free_trial_configurations"
+    parent_stream_type = ProductsStream
+    array_field = "product_free_trial_configurations"
+    parent_key = "external_product_id"
+    parent_stamp = "last_update"
+    parent_column = "external_product_id"
+    stamp_column = "product_last_update"
+    primary_keys = ("external_product_id", "child_key")
+    schema = child_schemas.PRODUCT_FREE_TRIAL_CONFIGURATIONS
+
+
+#: Child tables, each fed by the parent named in its ``parent_stream_type``.
+CHILD_STREAM_TYPES: tuple[type[ChildStream], ...] = (
+    SubscriptionComponentsStream,
+    SubscriptionGranteesStream,
+    ItemComponentsStream,
+    OfferProfileOffersStream,
+    OfferProfileCouponDiscountsStream,
+    ProductGroupMembershipsStream,
+    ProductSelectionRulesStream,
+    ProductSelectionRuleElementsStream,
+    ProductResourceGrantsStream,
+    ProductFreeTrialConfigurationsStream,
 )

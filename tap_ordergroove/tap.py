@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import difflib
+import io
+import json
 import os
 import re
 import sys
 import time
 import typing as t
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from functools import cached_property
 
 import click
@@ -25,7 +29,7 @@ from tap_ordergroove.concurrency import (
     call_interruptibly,
     sync_streams,
 )
-from tap_ordergroove.errors import OrdergrooveError
+from tap_ordergroove.errors import OrdergrooveError, StateFileError
 from tap_ordergroove.event_streams import DeletedRecordsStream, WebhookEventsStream
 from tap_ordergroove.events import check_store_url
 from tap_ordergroove.output import OrdergrooveWriter
@@ -33,7 +37,11 @@ from tap_ordergroove.progress import PROGRESS_INTERVAL, ProgressReporter
 from tap_ordergroove.ratelimit import RateLimiter
 from tap_ordergroove.sftp import SFTP_PROPERTIES, check_sources, sftp_configured, sftp_streams
 from tap_ordergroove.stopping import StopRequested
-from tap_ordergroove.streams import RECONCILIATION_STREAM_TYPES, STREAM_TYPES
+from tap_ordergroove.streams import (
+    CHILD_STREAM_TYPES,
+    RECONCILIATION_STREAM_TYPES,
+    STREAM_TYPES,
+)
 from tap_ordergroove.timezones import OrdergrooveZone, parse_instant
 
 if t.TYPE_CHECKING:
@@ -43,6 +51,18 @@ if t.TYPE_CHECKING:
 _URL = re.compile(r"^https?://[^/\s]+")
 #: Seconds a stop waits for the stream that holds the SDK lock to reach a network wait.
 STOP_LOCK_SECONDS = 5
+#: Settings the SDK reads although they are not in its schema: never reported as unknown.
+SDK_SETTINGS = frozenset({"batch_config", "user_agent"})
+#: Set by Meltano for every plugin it runs; its projects may pass extra keys.
+MELTANO_ENV = "MELTANO_PROJECT_ROOT"
+DOCS_URL = "https://github.com/tap-ordergroove/tap-ordergroove#readme"
+#: ``--help`` epilog: where a user finds the settings and the docs (``\b``: keep line breaks).
+HELP_EPILOG = f"""\b
+Settings: `tap-ordergroove --about` lists every setting (`--about --format=markdown`
+prints them as a table). Give them in the --config JSON file, or as
+TAP_ORDERGROOVE_<SETTING> environment variables with --config=ENV.
+Docs (sources, Meltano, deletes, SFTP, many merchants, orchestration):
+{DOCS_URL}"""
 
 CONFIG_SCHEMA = th.PropertiesList(
     th.Property(
@@ -194,6 +214,17 @@ CONFIG_SCHEMA = th.PropertiesList(
         "ceil(upcoming orders / 100) + ceil(their items / 100) requests per run.",
     ),
     th.Property(
+        "resync_deletes_every_days",
+        th.IntegerType(minimum=1),
+        title="Resync to find deletes (days)",
+        description="Every this many days, read each incremental REST stream (customers, "
+        "addresses, subscriptions, orders, items, one-time incentives, placement responses) in "
+        "full, ignoring its bookmark and `start_date`, and after a complete read send "
+        "ACTIVATE_VERSION so rows Ordergroove no longer returns get `_sdc_deleted_at`. A failed "
+        "read flags nothing and is redone next run. Cost: one full scan per stream (README). "
+        "Empty: never.",
+    ),
+    th.Property(
         "webhook_store_url",
         th.StringType,
         secret=True,
@@ -246,10 +277,23 @@ class TapOrdergroove(Tap):
         return text
 
     @classmethod
-    def invoke(cls, **kwargs: t.Any) -> None:  # type: ignore[override]
-        """The SDK's sync command, with the tap's own errors as one line (see ``_errors``)."""
+    def get_singer_command(cls) -> click.Command:
+        """The SDK's command; ``--help`` also says where the settings and the docs are."""
+        command = super().get_singer_command()
+        command.help = cls.__doc__
+        command.epilog = HELP_EPILOG
+        return command
+
+    @classmethod
+    def invoke(cls, *, state: t.IO[str] | None = None, **kwargs: t.Any) -> None:  # type: ignore[override]
+        """The SDK's sync command, with the tap's own errors as one line (see ``_errors``).
+
+        The ``--state`` file is checked first: the SDK would die on an empty one (what a
+        failed run leaves behind a careless ``> state.json``) with a JSON traceback.
+        """
         with cls._errors():
-            super().invoke(**kwargs)
+            checked = None if state is None else io.StringIO(read_state_file(state))
+            super().invoke(state=checked, **kwargs)
 
     @classmethod
     def cb_discover(cls, ctx: click.Context, param: click.Option, value: bool) -> None:
@@ -301,10 +345,44 @@ class TapOrdergroove(Tap):
                 "'https://staging.restapi.ordergroove.com', or leave it empty and set "
                 "`environment`."
             )
+        problems += self._unknown_settings()
         if problems:
             raise ConfigValidationError(" ".join(problems), errors=problems)
+        if start:
+            self._warn_if_future(str(start))
         if self.config.get("webhook_store_url"):
             check_store_url(str(self.config["webhook_store_url"]))
+
+    def _unknown_settings(self) -> list[str]:
+        """Settings this tap does not know, each named with the closest known one.
+
+        A typo such as `start_data` would otherwise sync the whole history in silence.
+        Under Meltano, whose projects may legitimately carry extra keys, they are loud
+        warnings; anywhere else they stop the run (returned as problems).
+        """
+        known = set(self.config_jsonschema["properties"]) | SDK_SETTINGS
+        messages = []
+        for key in sorted(k for k in self._config if k not in known and not k.startswith("_")):
+            close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.6)
+            hint = f" Did you mean `{close[0]}`?" if close else ""
+            messages.append(
+                f"Unknown setting `{key}`: the tap ignores it.{hint} "
+                "`tap-ordergroove --about` lists every setting."
+            )
+        if os.environ.get(MELTANO_ENV):
+            for message in messages:
+                self.logger.warning("%s", message)
+            return []
+        return messages
+
+    def _warn_if_future(self, start: str) -> None:
+        """A `start_date` in the future is legal but reads nothing until that day: say so."""
+        if parse_instant(start) > datetime.now(UTC):
+            self.logger.warning(
+                "Setting `start_date` (%s) is in the future: streams without a bookmark read "
+                "nothing updated before then. Set a past date to load history.",
+                start,
+            )
 
     @cached_property
     def zone(self) -> OrdergrooveZone:
@@ -333,6 +411,7 @@ class TapOrdergroove(Tap):
         streams: list = []
         if self.config.get("api_key"):
             streams += [stream_type(tap=self) for stream_type in STREAM_TYPES]
+            streams += [stream_type(tap=self) for stream_type in CHILD_STREAM_TYPES]
             if self.config.get("reconcile_upcoming_deletes"):
                 streams += [stream_type(tap=self) for stream_type in RECONCILIATION_STREAM_TYPES]
         if self.config.get("webhook_store_url"):
@@ -355,10 +434,16 @@ class TapOrdergroove(Tap):
         """The SDK's loop, run over up to ``max_concurrent_streams`` streams at once.
 
         Before any output, one small request checks that Ordergroove accepts the key, so
-        a refused key leaves no empty tables in the target.
+        a refused key leaves no empty tables in the target. Child tables are written by
+        their parent's sync (children.py), so a parent runs when only a child is selected.
         """
         self._sync_started = time.monotonic()
-        selected = [stream for stream in self.streams.values() if stream.selected]
+        selected = [
+            stream
+            for stream in self.streams.values()
+            if not stream.parent_stream_type
+            and (stream.selected or stream.has_selected_descendents)
+        ]
         try:
             stopping.check()
             self._check_access(selected)
@@ -367,7 +452,7 @@ class TapOrdergroove(Tap):
             if self.state:
                 self._state_writer.write_state(self.state)
             for stream in self.streams.values():
-                if not stream.selected:
+                if stream not in selected and not stream.parent_stream_type:
                     self.logger.info("Skipping deselected stream '%s'.", stream.name)
             workers = int(self.config.get("max_concurrent_streams", MAX_CONCURRENT_STREAMS))
             sync_streams(selected, self._sync_stream, self.sync_lock, workers, self.progress.tick)
@@ -435,6 +520,28 @@ class TapOrdergroove(Tap):
             after,
             self.progress.elapsed(stream),
         )
+
+
+def read_state_file(file: t.IO[str]) -> str:
+    """The text of a ``--state`` file, refused in one line if it cannot be a Singer state."""
+    name = getattr(file, "name", "--state")
+    text = file.read()
+    fix = (
+        "Restore the last good state file, or remove it and leave out `--state` to sync "
+        "from `start_date` again (the README's recipe never writes an empty one)."
+    )
+    if not text.strip():
+        msg = f"The state file {name} is empty (saved from a run that wrote no STATE?). {fix}"
+        raise StateFileError(msg)
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        msg = f"The state file {name} is not valid JSON ({exc}). {fix}"
+        raise StateFileError(msg) from None
+    if not isinstance(value, dict):
+        msg = f"The state file {name} holds {type(value).__name__}, not a JSON object. {fix}"
+        raise StateFileError(msg)
+    return text
 
 
 if __name__ == "__main__":

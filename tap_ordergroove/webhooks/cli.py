@@ -13,6 +13,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from importlib import metadata
 
 from tap_ordergroove.webhooks.settings import ServeSettings, SettingsError, add_options, resolve
 from tap_ordergroove.webhooks.store import (
@@ -35,6 +36,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         description="Receive Ordergroove webhooks (order.delete, item.remove, ...) into a "
         "durable store that tap-ordergroove reads.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="run the HTTP receiver")
     add_options(serve)
@@ -50,6 +52,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         parser.exit(2, f"tap-ordergroove-webhooks: {exc}\n")
     return 2  # not reached: parser.exit raises SystemExit
+
+
+def _version() -> str:
+    """The installed distribution's version (from its git tag), as ``tap-ordergroove`` reports."""
+    try:
+        return metadata.version("tap-ordergroove")
+    except metadata.PackageNotFoundError:  # running from a source tree that was never installed
+        return "unknown"
 
 
 def _serve(settings: ServeSettings) -> int:
