@@ -101,8 +101,8 @@ def _service_account() -> pwd.struct_passwd | None:
 def _run(argv: list[str], *, timeout: float = START_TIMEOUT_S) -> subprocess.CompletedProcess:
     """Run a PostgreSQL program, as the service account when we are root.
 
-    Output goes to a pipe only for programs that exit (initdb, pg_ctl stop/status): pg_ctl
-    start's server would inherit the pipe and keep it open, so callers log that to a file.
+    Output is captured; ``pg_ctl start`` always gets ``-l LOG``, so the server it leaves running
+    writes there and never holds our pipe open (which would hang this call).
     """
     account = _service_account()
     extra = {}
