@@ -83,8 +83,9 @@ def test_output_is_valid_singer_and_every_state_is_resumable(runs):
             continue
         for stream, entry in message["value"].get("bookmarks", {}).items():
             if entry.get("replication_key_value") is not None:
-                # A saved bookmark may only appear once all of that stream's records are out.
-                assert last_record_at[stream] < index, (stream, index)
+                # A saved bookmark may only appear once all of that stream's records are out
+                # (a child table whose parents had no elements has a bookmark, no records).
+                assert last_record_at.get(stream, -1) < index, (stream, index)
     streams_interleaved = {m.get("stream") for m in conc.messages[: len(conc.messages) // 3]}
     assert len(streams_interleaved - {None}) > 1
 
