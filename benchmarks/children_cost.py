@@ -2,7 +2,8 @@
 
 Runs the tap twice against the fake API on the demo data (500 customers, seed 42, as
 `scripts/demo`): every stream, then every stream but the child tables. Prints the API
-requests each run made (the fake's request log) and the rows per child table.
+requests each run made (the fake's request log), the tap's CPU seconds (tap and discovery
+processes) and the rows per child table.
 
 Usage: .venv/bin/python benchmarks/children_cost.py [--customers 500] [--seed 42]
 """
@@ -10,6 +11,7 @@ Usage: .venv/bin/python benchmarks/children_cost.py [--customers 500] [--seed 42
 from __future__ import annotations
 
 import argparse
+import resource
 import sys
 import tempfile
 from pathlib import Path
@@ -19,6 +21,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tap_ordergroove.streams import CHILD_STREAM_TYPES, STREAM_TYPES
 from tests.conftest import start_fake, tap_config
 from tests.singer_run import run_tap
+
+
+def cpu_of_children() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def main() -> None:
@@ -32,16 +39,20 @@ def main() -> None:
     try:
         with tempfile.TemporaryDirectory() as tmp:
             fake.request_log.clear()
+            cpu = cpu_of_children()
             both = run_tap(Path(tmp) / "with", tap_config(fake), streams=parents + children)
+            cpu_with, cpu = cpu_of_children() - cpu, cpu_of_children()
             with_children = len(fake.request_log)
             fake.request_log.clear()
             run_tap(Path(tmp) / "without", tap_config(fake), streams=parents)
+            cpu_without = cpu_of_children() - cpu
             without_children = len(fake.request_log)
     finally:
         fake.stop()
     print(f"demo data: {args.customers} customers, seed {args.seed}")
     print(f"API requests with child tables:    {with_children}")
     print(f"API requests without child tables: {without_children}")
+    print(f"tap CPU seconds with / without:    {cpu_with:.2f} / {cpu_without:.2f}")
     for name in children:
         print(f"  {name}: {len(both.records.get(name, []))} rows")
 

@@ -33,6 +33,7 @@ from singer_sdk.helpers.conform import TypeConformanceLevel
 from tap_ordergroove import resync
 from tap_ordergroove.client import OrdergrooveStream
 from tap_ordergroove.coerce import RecordConverter, _split_legacy_list
+from tap_ordergroove.errors import OrdergrooveResponseError
 from tap_ordergroove.events import DELETED_AT
 from tap_ordergroove.timezones import parse_instant, utc_iso
 
@@ -93,6 +94,14 @@ class ChildStream(Stream):
             value = parent.get(alias) if value is None else value
         if isinstance(value, str):
             value = _split_legacy_list(value, "product" if "product" in self.natural_key else None)
+        if value is not None and not isinstance(value, list):
+            msg = (
+                f"Ordergroove sent `{self.array_field}` of {self.parent_column} "
+                f"{parent.get(self.parent_key)!r} as {type(value).__name__}, not a list, so "
+                f"stream '{self.name}' cannot be derived; deselect it and report the value at "
+                "https://github.com/tap-ordergroove/tap-ordergroove/issues."
+            )
+            raise OrdergrooveResponseError(msg)
         for position, element in enumerate(value or []):
             yield {}, position, element
 
@@ -113,7 +122,7 @@ class ChildStream(Stream):
         The SDK's default child context is the parent record, so this is also what an SDK
         child sync would read; the tap itself calls it from ``emit``.
         """
-        parent = dict(context or {})
+        parent = context or {}
         base = {
             self.parent_column: parent.get(self.parent_key),
             self.stamp_column: parent.get(self.parent_stamp),

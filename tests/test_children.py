@@ -391,3 +391,10 @@ def test_resource_grants_and_free_trials(tap, field):
     assert grants[0]["created"] == "2025-05-28T18:56:05+00:00"
     trials = rows(tap, "product_free_trial_configurations", product)
     assert [(f["child_key"], f["duration_in_days"]) for f in trials] == [("ft01", 14)]
+
+
+def test_an_array_that_is_not_a_list_stops_with_a_clear_error(tap):
+    from tap_ordergroove.errors import OrdergrooveResponseError
+
+    with pytest.raises(OrdergrooveResponseError, match="`offers` of offer_profile 'op1' as dict"):
+        rows(tap, "offer_profile_offers", {"public_id": "op1", "offers": {"a": 1}})
