@@ -166,15 +166,24 @@ def jsonl_keys(tmp_path, stream: str) -> set:
 
 
 @pytest.mark.parametrize(
-    ("target", "signame"),
-    [("tap", "SIGTERM"), ("tap", "SIGINT"), ("meltano", "SIGTERM"), ("meltano", "SIGINT")],
+    ("target", "signame", "workers"),
+    [
+        ("tap", "SIGTERM", 5),
+        ("tap", "SIGINT", 5),
+        ("meltano", "SIGTERM", 5),
+        ("meltano", "SIGINT", 5),
+        ("meltano", "SIGTERM", 1),
+    ],
 )
-def test_meltano_run_stops_within_seconds_and_resumes(tmp_path, target, signame):
-    """Signalled directly or through Meltano (which forwards SIGTERM to the tap)."""
+def test_meltano_run_stops_within_seconds_and_resumes(tmp_path, target, signame, workers):
+    """Signalled directly or through Meltano (which sends SIGTERM to the tap)."""
     fake = start_fake(**SLOW)
-    suffix = f"sig{target}{signame}{time.monotonic_ns()}"
+    suffix = f"sig{target}{signame}{workers}{time.monotonic_ns()}"
     try:
-        env = meltano_env(fake, tmp_path)
+        env = {
+            **meltano_env(fake, tmp_path),
+            "TAP_ORDERGROOVE_MAX_CONCURRENT_STREAMS": str(workers),
+        }
         args = ("--state-id-suffix", suffix, "tap-ordergroove", "target-jsonl")
         meltano = start_meltano(tmp_path / "1", env, *args)
         tap_pid = find_tap_pid(meltano.pid)
@@ -192,7 +201,8 @@ def test_meltano_run_stops_within_seconds_and_resumes(tmp_path, target, signame)
         code = meltano.wait(timeout=120)
         meltano_seconds = time.monotonic() - sent
         print(
-            f"\nmeltano run, {signame} to {target}: tap gone after {tap_seconds:.2f} s, "
+            f"\nmeltano run ({workers} streams at once), {signame} to {target}: "
+            f"tap gone after {tap_seconds:.2f} s, "
             f"meltano exit {code} after {meltano_seconds:.2f} s"
         )
         assert tap_seconds < STOP_WITHIN_SECONDS
