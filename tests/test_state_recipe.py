@@ -28,9 +28,10 @@ def readme_recipe() -> str:
     return textwrap.dedent(block)
 
 
-def run_recipe(workdir, config: dict, *, stop_after: float | None = None) -> int:
+def run_recipe(workdir, config: dict, *, stop_mid_sync: bool = False) -> int:
     (workdir / "config.json").write_text(json.dumps(config))
     (workdir / "sync.sh").write_text(readme_recipe())
+    (workdir / "out.jsonl").unlink(missing_ok=True)  # records seen below are this run's
     env = {**os.environ, "PATH": f"{ROOT / '.venv' / 'bin'}{os.pathsep}{os.environ['PATH']}"}
     proc = subprocess.Popen(
         ["bash", "sync.sh"],
@@ -39,8 +40,14 @@ def run_recipe(workdir, config: dict, *, stop_after: float | None = None) -> int
         stderr=(workdir / "stderr.log").open("a"),
         start_new_session=True,
     )
-    if stop_after is not None:
-        time.sleep(stop_after)
+    if stop_mid_sync:
+        # Once records flow (not at a fixed time: a loaded machine starts slowly).
+        out = workdir / "out.jsonl"
+        deadline = time.monotonic() + 120
+        while proc.poll() is None and time.monotonic() < deadline:
+            if out.exists() and '"RECORD"' in out.read_text():
+                break
+            time.sleep(0.05)
         os.killpg(proc.pid, signal.SIGTERM)  # what a scheduler's stop does to the job
     return proc.wait(timeout=600)
 
@@ -76,9 +83,9 @@ def test_readme_state_recipe_survives_failed_and_stopped_runs(tmp_path):
         assert "bookmarks" in saved(tmp_path)
 
         # A stopped run (SIGTERM to the whole job) saves its last STATE; resuming works.
-        fake.latency_ms = 40
+        fake.latency_ms = 100  # 10-record pages: the sync takes far longer than the stop
         fake.dataset.update("orders", fake.dataset.records("orders")[0]["public_id"], tries=9)
-        code = run_recipe(tmp_path, {**good, "page_size": 10}, stop_after=4.0)
+        code = run_recipe(tmp_path, {**good, "page_size": 10}, stop_mid_sync=True)
         assert code == 143
         fake.latency_ms = 0
         states = [
