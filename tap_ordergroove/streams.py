@@ -333,31 +333,32 @@ class OfferProfileCouponDiscountsStream(ChildStream):
                 yield keys, position, discount
 
 
-class ProductGroupMembershipsStream(ChildStream):
-    """Which product groups each product belongs to (``product_groups.products`` reversed)."""
+class ProductChildStream(ChildStream):
+    """A child table of products: keyed by the product's ``external_product_id`` (its
+    elements may have a ``product`` of their own), stamped with its ``last_update``."""
 
-    name = "product_group_memberships"
     parent_stream_type = ProductsStream
-    array_field = "groups"
     parent_key = "external_product_id"
     parent_stamp = "last_update"
     parent_column = "external_product_id"
     stamp_column = "product_last_update"
+
+
+class ProductGroupMembershipsStream(ProductChildStream):
+    """Which product groups each product belongs to (``product_groups.products`` reversed)."""
+
+    name = "product_group_memberships"
+    array_field = "groups"
     natural_key = ("group_type", "name")
     primary_keys = ("external_product_id", "child_key")
     schema = child_schemas.PRODUCT_GROUP_MEMBERSHIPS
 
 
-class ProductSelectionRulesStream(ChildStream):
+class ProductSelectionRulesStream(ProductChildStream):
     """Rotating products' selection rules (``include_product_selection_rules=true``)."""
 
     name = "product_selection_rules"
-    parent_stream_type = ProductsStream
     array_field = "product_selection_rules"
-    parent_key = "external_product_id"
-    parent_stamp = "last_update"
-    parent_column = "external_product_id"
-    stamp_column = "product_last_update"
     primary_keys = ("external_product_id", "child_key")
     schema = child_schemas.PRODUCT_SELECTION_RULES
 
@@ -374,16 +375,11 @@ class ProductSelectionRulesStream(ChildStream):
 RULE_ELEMENT_FIELDS = ("product_selection_list_elements", "selection_list_elements")
 
 
-class ProductSelectionRuleElementsStream(ChildStream):
+class ProductSelectionRuleElementsStream(ProductChildStream):
     """The elements of each selection rule (which product at which ordinal or window)."""
 
     name = "product_selection_rule_elements"
-    parent_stream_type = ProductsStream
     array_field = "product_selection_rules"
-    parent_key = "external_product_id"
-    parent_stamp = "last_update"
-    parent_column = "external_product_id"
-    stamp_column = "product_last_update"
     primary_keys = ("external_product_id", "selection_rule", "child_key")
     schema = child_schemas.PRODUCT_SELECTION_RULE_ELEMENTS
 
@@ -398,35 +394,25 @@ class ProductSelectionRuleElementsStream(ChildStream):
                 yield keys, position, element
 
 
-class ProductResourceGrantsStream(ChildStream):
+class ProductResourceGrantsStream(ProductChildStream):
     """What a digital plan product grants (``include_product_resource_grants=true``).
 
     The docs name the query parameter but not the response field; both likely names are read.
     """
 
     name = "product_resource_grants"
-    parent_stream_type = ProductsStream
     array_field = "product_resource_grants"
     array_aliases = ("resource_grants",)
-    parent_key = "external_product_id"
-    parent_stamp = "last_update"
-    parent_column = "external_product_id"
-    stamp_column = "product_last_update"
     natural_key = ("resource",)
     primary_keys = ("external_product_id", "child_key")
     schema = child_schemas.PRODUCT_RESOURCE_GRANTS
 
 
-class ProductFreeTrialConfigurationsStream(ChildStream):
+class ProductFreeTrialConfigurationsStream(ProductChildStream):
     """A product's free trial (``include_product_free_trials=true``; at most one per product)."""
 
     name = "product_free_trial_configurations"
-    parent_stream_type = ProductsStream
     array_field = "product_free_trial_configurations"
-    parent_key = "external_product_id"
-    parent_stamp = "last_update"
-    parent_column = "external_product_id"
-    stamp_column = "product_last_update"
     primary_keys = ("external_product_id", "child_key")
     schema = child_schemas.PRODUCT_FREE_TRIAL_CONFIGURATIONS
 
