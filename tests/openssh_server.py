@@ -26,7 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.sftp_server import PASSWORD
+from tests.sftp_server import PASSWORD, ExportsFolder
 
 SSHD = Path("/usr/sbin/sshd")
 USERNAME = "og-sftp-test"
@@ -81,7 +81,7 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-class OpenSshServer:
+class OpenSshServer(ExportsFolder):
     """Same interface as ``tests.sftp_server.SftpTestServer``, backed by a real sshd."""
 
     kind = "openssh"
@@ -110,42 +110,6 @@ class OpenSshServer:
         self.log = self.base / "sshd.log"
         self._proc: subprocess.Popen | None = None
         del root  # the caller's tmp_path cannot be a chroot (see the module docstring)
-
-    @property
-    def folder(self) -> Path:
-        """The exports folder, ``/outgoing/`` as the tap sees it."""
-        path = self.root / "outgoing"
-        path.mkdir(mode=0o755, parents=True, exist_ok=True)
-        return path
-
-    def config(self, **overrides: object) -> dict:
-        """A tap config for this server (SFTP only, password login, no age wait)."""
-        config: dict = {
-            "sftp_host": "127.0.0.1",
-            "sftp_port": self.port,
-            "sftp_username": self.username,
-            "sftp_password": self.password,
-            "sftp_host_key_fingerprint": self.host_key_fingerprint,
-            "sftp_min_file_age_seconds": 0,
-            "sftp_timeout_seconds": 10,
-        }
-        config.update(overrides)
-        return {k: v for k, v in config.items() if v is not None}
-
-    def put(self, name: str, text: str | bytes, *, age_seconds: float = 3600) -> Path:
-        """Write a file into ``/outgoing/`` with its mtime ``age_seconds`` in the past."""
-        path = self.folder / name
-        path.write_bytes(text.encode() if isinstance(text, str) else text)
-        path.chmod(0o644)
-        self.age(name, age_seconds)
-        return path
-
-    def age(self, name: str, age_seconds: float) -> None:
-        """Set a file's mtime ``age_seconds`` in the past (uploaded that long ago)."""
-        path = self.folder / name
-        path.chmod(0o644)
-        stamp = time.time() - age_seconds
-        os.utime(path, (stamp, stamp))
 
     def refuse_open(self, name: str) -> None:
         """Opening ``name`` fails with permission denied: the login may not read it."""

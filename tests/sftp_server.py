@@ -101,7 +101,56 @@ class _Sftp(asyncssh.SFTPServer):
         return super().read(file_obj, offset, size)
 
 
-class SftpTestServer:
+class ExportsFolder:
+    """What both test servers share: the ``/outgoing/`` folder, files in it, a tap config.
+
+    Folder and file modes are what OpenSSH's chrooted login needs to read them; the Python
+    server does not care.
+    """
+
+    root: Path
+    port: int
+    username: str
+    password: str
+    host_key_fingerprint: str | None
+
+    @property
+    def folder(self) -> Path:
+        """The exports folder, ``/outgoing/`` as the tap sees it."""
+        path = self.root / "outgoing"
+        path.mkdir(mode=0o755, parents=True, exist_ok=True)
+        return path
+
+    def config(self, **overrides: object) -> dict:
+        """A tap config for this server (SFTP only, password login, no age wait)."""
+        config: dict = {
+            "sftp_host": "127.0.0.1",
+            "sftp_port": self.port,
+            "sftp_username": self.username,
+            "sftp_password": self.password,
+            "sftp_host_key_fingerprint": self.host_key_fingerprint,
+            "sftp_min_file_age_seconds": 0,
+            "sftp_timeout_seconds": 10,
+        }
+        config.update(overrides)
+        return {k: v for k, v in config.items() if v is not None}
+
+    def put(self, name: str, text: str | bytes, *, age_seconds: float = 3600) -> Path:
+        """Write a file into ``/outgoing/`` with its mtime ``age_seconds`` in the past."""
+        path = self.folder / name
+        path.write_bytes(text.encode() if isinstance(text, str) else text)
+        self.age(name, age_seconds)
+        return path
+
+    def age(self, name: str, age_seconds: float) -> None:
+        """Set a file's mtime ``age_seconds`` in the past (uploaded that long ago)."""
+        path = self.folder / name
+        path.chmod(0o644)
+        stamp = time.time() - age_seconds
+        os.utime(path, (stamp, stamp))
+
+
+class SftpTestServer(ExportsFolder):
     """Start with ``start()``; ``port``, ``host_key_fingerprint`` and ``folder`` for the tests."""
 
     def __init__(
@@ -130,39 +179,6 @@ class SftpTestServer:
     def host_key_fingerprint(self) -> str:
         """``SHA256:...`` of the server's host key, as ``ssh-keygen -lf`` prints it."""
         return self.host_key.get_fingerprint("sha256")
-
-    @property
-    def folder(self) -> Path:
-        """The exports folder, ``/outgoing/`` as the tap sees it."""
-        path = self.root / "outgoing"
-        path.mkdir(parents=True, exist_ok=True)
-        return path
-
-    def config(self, **overrides: object) -> dict:
-        """A tap config for this server (SFTP only, password login, no age wait)."""
-        config: dict = {
-            "sftp_host": "127.0.0.1",
-            "sftp_port": self.port,
-            "sftp_username": self.username,
-            "sftp_password": self.password,
-            "sftp_host_key_fingerprint": self.host_key_fingerprint,
-            "sftp_min_file_age_seconds": 0,
-            "sftp_timeout_seconds": 10,
-        }
-        config.update(overrides)
-        return {k: v for k, v in config.items() if v is not None}
-
-    def put(self, name: str, text: str | bytes, *, age_seconds: float = 3600) -> Path:
-        """Write a file into ``/outgoing/`` with its mtime ``age_seconds`` in the past."""
-        path = self.folder / name
-        path.write_bytes(text.encode() if isinstance(text, str) else text)
-        self.age(name, age_seconds)
-        return path
-
-    def age(self, name: str, age_seconds: float) -> None:
-        """Set a file's mtime ``age_seconds`` in the past (uploaded that long ago)."""
-        stamp = time.time() - age_seconds
-        os.utime(self.folder / name, (stamp, stamp))
 
     def refuse_open(self, name: str) -> None:
         """Opening ``name`` fails with permission denied."""
