@@ -7,9 +7,8 @@ through the real stream classes of an in-process tap.
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from collections import Counter
+from decimal import Decimal
 
 import pytest
 
