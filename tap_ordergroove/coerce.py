@@ -215,14 +215,15 @@ def _object_converter(
 
     def convert(value: Any, where: str, sink: RecordConverter) -> dict | None:
         if isinstance(value, list):  # documented as an object, sent as a list
-            sink.form(path, LIST_FORM)
+            sink.form(path, LIST_FORM, usual=False)
             if not value:
                 return {}
             if len(value) != 1 or not isinstance(value[0], dict):
                 raise ConversionError(f"expected an object, got a list of {len(value)}")
             value = value[0]
         else:
-            sink.form(path, OBJECT_FORM if isinstance(value, dict) else TEXT_FORM)
+            usual = isinstance(value, dict)
+            sink.form(path, OBJECT_FORM if usual else TEXT_FORM, usual=usual)
         parsed = to_json_object(value)
         if parsed is None:
             return None
@@ -262,7 +263,7 @@ def _array_converter(
 
     def convert(value: Any, where: str, sink: RecordConverter) -> list | None:
         elements, form = as_list(value, legacy_key)
-        sink.form(path, form)
+        sink.form(path, form, usual=form == LIST_FORM)
         if elements is None:
             return None
         return [item.apply(element, f"{where}[{i}]", sink) for i, element in enumerate(elements)]
@@ -349,6 +350,8 @@ class RecordConverter:
         self.quarantined: Counter[str] = Counter()
         #: (field path, form) -> values of a structured field that arrived in that form.
         self.forms: Counter[tuple[str, str]] = Counter()
+        #: Fields that arrived at least once in a form other than the schema's.
+        self.unusual_forms: set[str] = set()
         #: (field, value) of deprecated fields whose value did not fit and was nulled.
         self.deprecated_dropped: dict[str, Any] = {}
         self._deprecated = {name for name, spec in properties.items() if spec.get("deprecated")}
@@ -416,9 +419,11 @@ class RecordConverter:
                 path,
             )
 
-    def form(self, generic: str, form: str) -> None:
-        """Count the form a structured value arrived in."""
+    def form(self, generic: str, form: str, *, usual: bool) -> None:
+        """Count the form a structured value arrived in (``usual``: the schema's own)."""
         self.forms[generic, form] += 1
+        if not usual:
+            self.unusual_forms.add(generic)
 
     def _keep(self, path: str, value: Any) -> None:
         if self._extra is None:
@@ -486,13 +491,13 @@ class RecordConverter:
         return "; ".join(parts)
 
     def _form_text(self) -> str:
-        """Forms per field, for fields that arrived in more than one or a non-schema form."""
+        """Every form, per field that arrived at least once in a form not the schema's."""
         by_field: dict[str, dict[str, int]] = {}
         for (field, form), count in self.forms.items():
-            by_field.setdefault(field, {})[form] = count
+            if field in self.unusual_forms:
+                by_field.setdefault(field, {})[form] = count
         shown = []
         for field, counts in sorted(by_field.items()):
-            if len(counts) > 1 or not ({LIST_FORM, OBJECT_FORM} & counts.keys()):
-                text = ", ".join(f"{form} {n}" for form, n in sorted(counts.items()))
-                shown.append(f"{field} ({text})")
+            text = ", ".join(f"{form} {n}" for form, n in sorted(counts.items()))
+            shown.append(f"{field} ({text})")
         return "; ".join(shown)
