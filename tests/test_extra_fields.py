@@ -48,6 +48,8 @@ def drift(obj_type: str):
             _elements(coupon, "discounts", {"public_id": "zzd", "value": "1.00"})
             coupon["discounts"][0]["zz_d3"] = 3
             record["initial_coupon"] = coupon
+            if isinstance(record.get("recurring_coupon"), dict):
+                _elements(record["recurring_coupon"], "discounts", {"public_id": "zzr"})
         if obj_type == "one_time_incentives":
             record["incentive"] = {**(record.get("incentive") or {}), "zz_incentive": 2}
         if obj_type == "products":
@@ -98,7 +100,7 @@ NESTED = {
 def test_unknown_fields_at_three_depths_reach_postgres_in_every_table(schema):
     fake = start_fake(customers=40, seed=16)
     try:
-        for spec in fake.dataset.object_types():
+        for spec in fake.dataset.object_types:
             fake.drift[spec] = drift(spec)
         env = {**base_env(fake, schema), "TARGET_POSTGRES_DEFAULT_TARGET_SCHEMA": schema}
         run = meltano_run(env, "--state-id-suffix", schema, "tap-ordergroove", "target-postgres")
