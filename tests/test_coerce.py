@@ -234,3 +234,12 @@ def test_impossible_dates_are_quarantined_not_passed_on(field, value):
     out = convert(schemas.SUBSCRIPTIONS, {"public_id": "s", field: value})
     assert out[field] is None
     assert out["_extra_fields"] == {field: value}
+
+
+def test_a_key_field_that_does_not_convert_still_stops_a_row_without_key_cannot_merge():
+    with pytest.raises(OrdergrooveResponseError, match=r"'cancel_reason'.*key field"):
+        convert(
+            schemas.MERCHANT_CANCEL_REASONS,
+            {"cancel_reason": "abc", "application": "x"},
+            keys=("cancel_reason", "application"),
+        )
