@@ -243,3 +243,12 @@ def test_a_key_field_that_does_not_convert_still_stops_a_row_without_key_cannot_
             {"cancel_reason": "abc", "application": "x"},
             keys=("cancel_reason", "application"),
         )
+
+
+def test_a_discounts_value_that_is_no_list_or_object_is_named_by_its_own_path():
+    raw = {"public_id": "op", "recurring_coupon": {"discounts": 5}}
+    with pytest.raises(OrdergrooveResponseError, match=r"field 'recurring_coupon\.discounts':"):
+        strict(schemas.OFFER_PROFILES)(raw)
+    out = convert(schemas.OFFER_PROFILES, raw)
+    assert out["recurring_coupon"] == {"discounts": None}
+    assert out["_extra_fields"] == {"recurring_coupon.discounts": 5}
