@@ -175,31 +175,36 @@ def _datetime_converter(zone: OrdergrooveZone) -> Converter:
     return convert
 
 
+#: Where a value sits in its record, built only when a path must be written out: a field
+#: name (top level), or (where its parent sits, ".name" or an element index).
+Where = str | tuple
+
+
+def path_text(where: Where) -> str:
+    """``recurring_coupon.discounts[0].value`` from its lazily built form."""
+    if isinstance(where, str):
+        return where
+    parent, step = where
+    return f"{path_text(parent)}[{step}]" if isinstance(step, int) else path_text(parent) + step
+
+
 class _Field:
     """One compiled property: its converter, and whether it needs the path and the sink."""
 
-    __slots__ = ("convert", "generic", "nested")
+    __slots__ = ("convert", "generic", "nested", "step")
 
-    def __init__(self, convert: Callable, generic: str, *, nested: bool) -> None:
+    def __init__(self, convert: Callable, generic: str, step: str | None, *, nested: bool) -> None:
         self.convert = convert
         self.generic = generic
+        self.step = step  # ".name" for an object's property, None for list elements
         self.nested = nested
 
-    def apply(self, value: Any, path: str, sink: RecordConverter) -> Any:
-        """The converted value; one that does not fit is handed to the sink (quarantine)."""
-        if value is None:
-            return None
-        try:
-            if self.nested:
-                return self.convert(value, path, sink)
-            return self.convert(value)
-        except ConversionError as exc:
-            return sink.quarantine(self.generic, path, value, exc)
 
-
-def _compile_field(schema: dict, zone: OrdergrooveZone, path: str, unknown: set) -> _Field:
+def _compile_field(
+    schema: dict, zone: OrdergrooveZone, path: str, unknown: set, step: str | None
+) -> _Field:
     convert, nested = build(schema, zone, path, unknown)
-    return _Field(convert, path, nested=nested)
+    return _Field(convert, path, step, nested=nested)
 
 
 def _object_converter(
@@ -209,31 +214,42 @@ def _object_converter(
     if not properties:
         return to_json_object, False  # a free-form object keeps every key: nothing lost
     fields = {
-        name: _compile_field(spec, zone, f"{path}.{name}", unknown)
+        name: _compile_field(spec, zone, f"{path}.{name}", unknown, f".{name}")
         for name, spec in properties.items()
     }
+    usual = (path, OBJECT_FORM)
 
-    def convert(value: Any, where: str, sink: RecordConverter) -> dict | None:
-        if isinstance(value, list):  # documented as an object, sent as a list
-            sink.form(path, LIST_FORM, usual=False)
+    def convert(value: Any, where: Where, sink: RecordConverter) -> dict | None:
+        if value.__class__ is dict:
+            sink.forms[usual] += 1
+            parsed = value
+        elif isinstance(value, list):  # documented as an object, sent as a list
+            sink.form(path, LIST_FORM)
             if not value:
                 return {}
             if len(value) != 1 or not isinstance(value[0], dict):
                 raise ConversionError(f"expected an object, got a list of {len(value)}")
-            value = value[0]
+            parsed = value[0]
         else:
-            usual = isinstance(value, dict)
-            sink.form(path, OBJECT_FORM if usual else TEXT_FORM, usual=usual)
-        parsed = to_json_object(value)
-        if parsed is None:
-            return None
+            sink.form(path, TEXT_FORM)
+            parsed = to_json_object(value)
+            if parsed is None:
+                return None
         out = {}
         for name, raw in parsed.items():
             field = fields.get(name)
             if field is None:
-                sink.unknown(f"{path}.{name}", f"{where}.{name}", raw)
+                sink.unknown(f"{path}.{name}", (where, f".{name}"), raw)
+            elif raw is None:
+                out[name] = None
             else:
-                out[name] = field.apply(raw, f"{where}.{name}", sink)
+                try:
+                    if field.nested:
+                        out[name] = field.convert(raw, (where, field.step), sink)
+                    else:
+                        out[name] = field.convert(raw)
+                except ConversionError as exc:
+                    out[name] = sink.quarantine(field.generic, (where, field.step), raw, exc)
         return out
 
     return convert, True
@@ -258,15 +274,30 @@ def _array_converter(
     schema: dict, zone: OrdergrooveZone, path: str, unknown: set
 ) -> tuple[Callable, bool]:
     item_schema = schema.get("items") or {}
-    item = _compile_field(item_schema, zone, f"{path}[]", unknown)
+    item = _compile_field(item_schema, zone, f"{path}[]", unknown, None)
     legacy_key = "product" if "product" in (item_schema.get("properties") or {}) else None
+    usual = (path, LIST_FORM)
+    convert_item, nested, generic = item.convert, item.nested, item.generic
 
-    def convert(value: Any, where: str, sink: RecordConverter) -> list | None:
-        elements, form = as_list(value, legacy_key)
-        sink.form(path, form, usual=form == LIST_FORM)
-        if elements is None:
-            return None
-        return [item.apply(element, f"{where}[{i}]", sink) for i, element in enumerate(elements)]
+    def convert(value: Any, where: Where, sink: RecordConverter) -> list | None:
+        if value.__class__ is list:
+            sink.forms[usual] += 1
+            elements = value
+        else:
+            elements, form = as_list(value, legacy_key)
+            sink.form(path, form)
+        out = []
+        for i, element in enumerate(elements):
+            if element is None:
+                out.append(None)
+                continue
+            try:
+                out.append(
+                    convert_item(element, (where, i), sink) if nested else convert_item(element)
+                )
+            except ConversionError as exc:
+                out.append(sink.quarantine(generic, (where, i), element, exc))
+        return out
 
     return convert, True
 
@@ -376,12 +407,12 @@ class RecordConverter:
 
     # The sink: what nested converters report while converting one record ---------------
 
-    def unknown(self, generic: str, path: str, value: Any) -> None:
+    def unknown(self, generic: str, where: Where, value: Any) -> None:
         """A field the schema lacks: kept under its path, warned about once per path."""
         self.unknown_seen.add(generic)
         if not self.keep_unknown:
             return
-        self._keep(path, value)
+        self._keep(path_text(where), value)
         if generic not in self._warned:
             self._warned.add(generic)
             self.logger.warning(
@@ -392,7 +423,7 @@ class RecordConverter:
                 EXTRA_FIELDS,
             )
 
-    def quarantine(self, generic: str, path: str, value: Any, exc: ConversionError) -> None:
+    def quarantine(self, generic: str, where: Where, value: Any, exc: ConversionError) -> None:
         """A value that does not fit its type: null in the column, raw value kept.
 
         With ``strict_values`` the sync stops instead, as it did before quarantine
@@ -400,6 +431,7 @@ class RecordConverter:
         ``merchant_cancel_reasons.cancel_reason`` is not text) always stops: a row
         without its key cannot be merged by any target.
         """
+        path = path_text(where)
         deprecated = generic in self._deprecated
         if (self.strict and not deprecated) or generic in self.key_fields:
             raise self._error(path, exc)
@@ -421,11 +453,13 @@ class RecordConverter:
                 path,
             )
 
-    def form(self, generic: str, form: str, *, usual: bool) -> None:
-        """Count the form a structured value arrived in (``usual``: the schema's own)."""
+    def form(self, generic: str, form: str) -> None:
+        """Count a structured value that arrived in a form not the schema's own.
+
+        Values in the schema's own form are counted inline (``forms[...] += 1``).
+        """
         self.forms[generic, form] += 1
-        if not usual:
-            self.unusual_forms.add(generic)
+        self.unusual_forms.add(generic)
 
     def _keep(self, path: str, value: Any) -> None:
         if self._extra is None:
