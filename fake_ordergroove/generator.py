@@ -473,8 +473,10 @@ def _products(g: _Gen, ref: dict[str, Any]) -> dict[str, Any]:
                 "every_period": g.pick((2, 3, 3)),
                 "offer_profile": g.pick(ref["profiles"]) if g.random() < 0.7 else None,
                 "incentive_group": g.pick((None, None, "loyalty", "new-customer")),
-                "product_selection_rules": _selection_rules(g, ids) if g.random() < 0.05 else [],
-                "product_resource_grants": _grants(g, ref["resources"])
+                "product_selection_rules": _selection_rules(g, ids, pid)
+                if g.random() < 0.05
+                else [],
+                "product_resource_grants": _grants(g, ref["resources"], pid, created_s)
                 if product_type == "plan"
                 else [],
                 "product_free_trial_configurations": [
@@ -507,30 +509,44 @@ def _products(g: _Gen, ref: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _selection_rules(g: _Gen, earlier: list[str]) -> list[dict[str, Any]]:
-    """One ordinal selection rule over products generated before (a rotating product)."""
+def _selection_rules(g: _Gen, earlier: list[str], product: str) -> list[dict[str, Any]]:
+    """One selection rule over products generated before (a rotating product).
+
+    Ordinal (``starting_ordinal``) or, for odd product ids, time window (``starting_date``
+    "2024-05-01T00:00:00Z", as the products list page's "Time window" example shows).
+    """
+    time_window = int(product) % 2 == 1
     elements = [
-        {"public_id": g.hex_id(), "product": pid, "starting_ordinal": ordinal}
+        {"public_id": g.hex_id(), "product": pid}
+        | (
+            {"starting_date": f"2024-{5 + ordinal:02d}-01T00:00:00Z"}
+            if time_window
+            else {"starting_ordinal": ordinal}
+        )
         for ordinal, pid in enumerate(earlier[-3:])
     ]
     return [
         {
             "public_id": g.hex_id(),
-            "selection_rule_type": "ordinal",
+            "selection_rule_type": "TIME_WINDOW" if time_window else "ordinal",
             "product_selection_list_elements": elements,
             "configuration": {"loop": g.random() < 0.5},
         }
     ]
 
 
-def _grants(g: _Gen, resources: list[str]) -> list[dict[str, Any]]:
-    """A digital plan's resource grants: time credits in seconds."""
+def _grants(g: _Gen, resources: list[str], product: str, created: str) -> list[dict[str, Any]]:
+    """A digital plan's resource grants: time credits in seconds, with the plan product
+    and the grant's own timestamps (products list page, resource grants example)."""
     return [
         {
             "public_id": g.hex_id(),
             "resource": g.pick(resources),
+            "product": product,
             "time_amount": g.pick((30, 365)) * 86_400,
             "grace_period": g.pick((None, 3 * 86_400)),
+            "created": created,
+            "last_updated": created,
         }
     ]
 
@@ -559,6 +575,7 @@ def _customers(g: _Gen, ref: dict[str, Any], products: dict[str, Any]) -> None:
     pids, prices, bundles = products["ids"], products["prices"], products["bundles"]
     plans = products["plans"]
     orderable = products["orderable"]
+    profiles = ref["profiles"]
     offers, available = ref["offers"], ref["available"]
     reasons = ref["reasons"]
     n = g.n_customers
@@ -589,6 +606,7 @@ def _customers(g: _Gen, ref: dict[str, Any], products: dict[str, Any]) -> None:
         add(
             "customers",
             {
+                "id": 1_000_000 + ci,  # documented on the customer retrieve page
                 "merchant": merchant,
                 "merchant_user_id": muid,
                 "session_id": hex_id() if random_() < 0.6 else None,
@@ -732,6 +750,11 @@ def _customers(g: _Gen, ref: dict[str, Any], products: dict[str, Any]) -> None:
                     if random_() < 0.95
                     else {"free_trial_days": 14},
                     "grantees": [],
+                    # Documented on the subscription retrieve page; derived from the id so
+                    # the random stream (and every other seeded value) stays as it was.
+                    "offer_profile_public_id": profiles[int(s_id[:4], 16) % len(profiles)]
+                    if profiles and int(s_id[4:6], 16) < 128
+                    else None,
                 },
                 s_created_s,
             )
@@ -824,6 +847,13 @@ def _customers(g: _Gen, ref: dict[str, Any], products: dict[str, Any]) -> None:
                         "first_placed": place_s if attempts and subscription else None,
                         "subscription_component": components[0]["public_id"]
                         if subscription and components.__class__ is list and components
+                        else None,
+                        # Gift items only (items list page); derived from the id, no draw.
+                        "gift_context": {
+                            "can_change_quantity": int(i_id[:2], 16) % 2 == 0,
+                            "can_swap_sku": False,
+                        }
+                        if subscription is None and int(i_id[2:4], 16) < 16
                         else None,
                     },
                     o_created_s,

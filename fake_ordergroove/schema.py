@@ -59,7 +59,7 @@ OBJECTS: dict[str, ObjectSpec] = {
             "customers",
             "/customers/",
             _f(
-                "merchant merchant_user_id session_id user_token_id first_name last_name email "
+                "id merchant merchant_user_id session_id user_token_id first_name last_name email "
                 "phone_number phone_type live created last_updated last_login extra_data locale "
                 "price_code"
             ),
@@ -77,7 +77,8 @@ OBJECTS: dict[str, ObjectSpec] = {
                 "price frequency_days reminder_days every every_period start_date cancelled "
                 "cancel_reason cancel_reason_code currency_code iteration sequence session_id "
                 "merchant_order_id customer_rep club created updated live external_id "
-                "prepaid_subscription_context free_trial_subscription_context grantees"
+                "prepaid_subscription_context free_trial_subscription_context grantees "
+                "offer_profile_public_id"
             ),
             ("public_id",),
             "created",
@@ -105,7 +106,7 @@ OBJECTS: dict[str, ObjectSpec] = {
             _f(
                 "order offer subscription product components quantity public_id product_attribute "
                 "price extra_cost total_price one_time order_updated frozen first_placed "
-                "subscription_component"
+                "subscription_component gift_context"
             ),
             ("public_id",),
             None,

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import copy
 import json
 import socket
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -398,14 +399,14 @@ class _Handler(BaseHTTPRequestHandler):
         base = f"http://{self.headers.get('Host') or fake.netloc}{spec.path}"
         if shape != "v2":
             _, records = fake.dataset.slice(spec.name, criteria, 0, 10**9)
-            shown = _shown(spec, params, records)
+            shown = fake.drifted(spec.name, {"results": _shown(spec, params, records)})["results"]
             return shown if shape == "array" else (shown[0] if shown else {})
         if (self.headers.get("X-OG-API-VERSION") or "").strip() == "2":
             body = _cursor_page(fake.dataset, spec, pairs, criteria, page_size, base)
         else:
             body = _number_page(fake.dataset, spec, pairs, criteria, page_size, base)
         body["results"] = _shown(spec, params, body["results"])
-        return body
+        return fake.drifted(spec.name, body)
 
     # -- control API ---------------------------------------------------------------------
     def _control(self, method: str, path: str, pairs: list[tuple[str, str]], body: bytes) -> None:
@@ -625,11 +626,22 @@ class FakeOrdergroove:
         self.faults = FaultInjector()
         #: path -> response shape ("v2", "array", "object"); v2 unless set.
         self.envelopes: dict[str, str] = {}
+        #: Drift injection: object type -> function that rewrites each record as served
+        #: (a copy; the dataset is untouched), e.g. to add fields the tap does not know or
+        #: values it cannot convert. Applies to list calls only.
+        self.drift: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {}
         self.request_log = RequestLog()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._flight_lock = threading.Lock()
         self._in_flight: dict[str, int] = {}
+
+    def drifted(self, obj_type: str, body: dict[str, Any]) -> dict[str, Any]:
+        """``body`` with each of its ``results`` rewritten by ``drift[obj_type]``, if set."""
+        rewrite = self.drift.get(obj_type)
+        if rewrite is not None:
+            body["results"] = [rewrite(copy.deepcopy(record)) for record in body["results"]]
+        return body
 
     # -- lifecycle -----------------------------------------------------------------------
     def start(self) -> FakeOrdergroove:

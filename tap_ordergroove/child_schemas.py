@@ -14,12 +14,17 @@ current children of every table (see the README, "Child tables"):
 
 Element fields follow Ordergroove's documented shapes (URLs beside each); the fake API
 and the tap's parent schemas are not consulted, so a parent field the parent table does
-not declare yet still fills its child table.
+not declare yet still fills its child table. Where a child column repeats a parent field,
+both have the same type. Every child table ends with ``_extra_fields``: element fields
+the table does not know and values that did not fit, keyed by their path inside the
+element (docs/data-fidelity.md).
 """
 
 from __future__ import annotations
 
 from singer_sdk import typing as th
+
+from tap_ordergroove.schemas import EXTRA_FIELDS_PROPERTY
 
 ID = th.StringType
 TIMESTAMP = th.DateTimeType
@@ -55,6 +60,7 @@ def child_schema(
             "carry the same value as their parent row",
         ),
         *fields,
+        EXTRA_FIELDS_PROPERTY,
     ).to_dict()
 
 
@@ -78,9 +84,13 @@ SUBSCRIPTION_GRANTEES = child_schema(
     th.Property("name", th.StringType),
 )
 
-# Offer profiles: `offers` is a list of offer ids; each coupon has `discounts` [{public_id,
-# name, object, field, type, value, threshold_field, threshold_value}]
-# (https://developer.ordergroove.com/reference, Offer Profile > List).
+# Offer profiles: `offers` is a list of offer ids; each coupon has `discounts` {public_id,
+# name, object, type, value, threshold_field, threshold_value}, typed "object" (example
+# `{}` or null) and seen as a list: both give one row per discount
+# (https://developer.ordergroove.com/reference/offer-profile-list). `field` is GraphQL's
+# (DiscountIncentiveType). `threshold_field` is an integer in REST and a String in
+# GraphQL: text, as in the parent's column; `value` / `threshold_value` are decimal
+# strings ("100", "50"): numbers, as in the parent's column.
 OFFER_PROFILE_OFFERS = child_schema(
     "offer_profile", "offer_profile_updated", th.Property("offer", ID)
 )
@@ -96,9 +106,9 @@ OFFER_PROFILE_COUPON_DISCOUNTS = child_schema(
     th.Property("object", th.IntegerType),
     th.Property("field", th.StringType),
     th.Property("type", th.StringType),
-    th.Property("value", th.StringType, description="As Ordergroove sends it (a decimal string)"),
-    th.Property("threshold_field", th.IntegerType),
-    th.Property("threshold_value", th.StringType),
+    th.Property("value", th.DecimalType),
+    th.Property("threshold_field", th.StringType, description="int in REST, String in GraphQL"),
+    th.Property("threshold_value", th.DecimalType),
     keys=("coupon",),
 )
 
@@ -115,7 +125,11 @@ PRODUCT_GROUP_MEMBERSHIPS = child_schema(
 # (https://developer.ordergroove.com/reference/rest-rpc-api/products/retrieve); a rule is
 # {public_id, selection_rule_type, product_selection_list_elements, configuration}
 # (.../products/manage-time-window-rotating-product); an ordinal element is {public_id,
-# product, starting_ordinal} (https://developer.ordergroove.com/advanced/ordinal-rotating).
+# product, starting_ordinal} (https://developer.ordergroove.com/advanced/ordinal-rotating),
+# a time-window element {public_id, product, starting_date} (products list and retrieve
+# pages, "Time window" example: "starting_date":"2024-05-01T00:00:00Z"). No page lists
+# `start` / `end`: no columns for them; if Ordergroove sends them they land in
+# `_extra_fields` like any other field the table does not know.
 PRODUCT_SELECTION_RULES = child_schema(
     "external_product_id",
     "product_last_update",
@@ -129,9 +143,12 @@ PRODUCT_SELECTION_RULE_ELEMENTS = child_schema(
     "product_last_update",
     th.Property("public_id", ID),
     th.Property("product", ID),
-    th.Property("starting_ordinal", th.IntegerType, description="Ordinal rotation"),
-    th.Property("start", th.StringType, description="Time-window rotation, as sent"),
-    th.Property("end", th.StringType, description="Time-window rotation, as sent"),
+    th.Property(
+        "starting_ordinal",
+        th.IntegerType,
+        description='Ordinal rotation (the example sends it as a string, "0")',
+    ),
+    th.Property("starting_date", TIMESTAMP, description="Time-window rotation"),
     keys=("selection_rule",),
 )
 

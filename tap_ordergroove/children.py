@@ -32,8 +32,7 @@ from singer_sdk.helpers.conform import TypeConformanceLevel
 
 from tap_ordergroove import resync
 from tap_ordergroove.client import OrdergrooveStream
-from tap_ordergroove.coerce import RecordConverter, _split_legacy_list
-from tap_ordergroove.errors import OrdergrooveResponseError
+from tap_ordergroove.coerce import ConversionError, RecordConverter, as_list
 from tap_ordergroove.events import DELETED_AT
 from tap_ordergroove.timezones import parse_instant, utc_iso
 
@@ -74,36 +73,58 @@ class ChildStream(Stream):
         self.written = 0
         self.parents_seen = 0
         self.newest: str | None = None
+        self._warned_shape = False
 
     @cached_property
     def converter(self) -> RecordConverter:
         """Converts assembled rows (raw API values) to this table's schema types."""
         zone = self._tap.zone  # type: ignore[attr-defined]
-        return RecordConverter(self.name, self.schema, list(self.primary_keys or []), zone)
+        return RecordConverter(
+            self.name,
+            self.schema,
+            list(self.primary_keys or []),
+            zone,
+            strict=bool(self.config.get("strict_values", False)),
+            logger=self.logger,
+        )
 
     # Derivation ------------------------------------------------------------------------
 
     def elements(self, parent: dict) -> Iterable[Element]:
         """The elements of the parent's array, with their positions.
 
-        A legacy comma string ("sku1,sku2", seen for ``components``) is split the way the
-        parent's own column is, so both agree on the elements.
+        Read the way the parent's own column is (``coerce.as_list``): a legacy comma
+        string ("sku1,sku2", seen for ``components``) is split, a single object (a field
+        documented as "object") is one element, ``{}`` none.
         """
         value = parent.get(self.array_field)
         for alias in self.array_aliases:
             value = parent.get(alias) if value is None else value
-        if isinstance(value, str):
-            value = _split_legacy_list(value, "product" if "product" in self.natural_key else None)
-        if value is not None and not isinstance(value, list):
-            msg = (
-                f"Ordergroove sent `{self.array_field}` of {self.parent_column} "
-                f"{parent.get(self.parent_key)!r} as {type(value).__name__}, not a list, so "
-                f"stream '{self.name}' cannot be derived; deselect it and report the value at "
-                "https://github.com/tap-ordergroove/tap-ordergroove/issues."
-            )
-            raise OrdergrooveResponseError(msg)
-        for position, element in enumerate(value or []):
+        for position, element in enumerate(self.as_elements(value, parent)):
             yield {}, position, element
+
+    def as_elements(self, value: t.Any, parent: dict) -> list:
+        """``value`` as a list of elements; a value that is no list at all gives none.
+
+        Such a value never stops the sync: the parent's converter quarantines it (its
+        raw value lands in the parent's ``_extra_fields``); here it is warned about once.
+        """
+        try:
+            elements, _ = as_list(value, "product" if "product" in self.natural_key else None)
+        except ConversionError as exc:
+            if not self._warned_shape:
+                self._warned_shape = True
+                self.logger.warning(
+                    "Stream '%s': `%s` of %s %r is no list (%s); no rows for it, the raw "
+                    "value is kept in the parent's _extra_fields",
+                    self.name,
+                    self.array_field,
+                    self.parent_column,
+                    parent.get(self.parent_key),
+                    exc,
+                )
+            return []
+        return elements or []
 
     def element_key(self, element: t.Any, position: int) -> str:
         """``public_id``, else the natural key, else the position (see ``child_schemas``)."""
@@ -133,7 +154,9 @@ class ChildStream(Stream):
             if (*keys.values(), key) in seen:  # a repeated natural key ("sku1,sku1")
                 key = f"{key}#{position}"
             seen.add((*keys.values(), key))
-            fields = element if isinstance(element, dict) else {self.value_column: element}
+            fields = (
+                element if isinstance(element, dict) else {self.value_column or "_element": element}
+            )
             row = {**base, **keys, "child_key": key, "position": position, **fields}
             yield self.converter(row)
 
@@ -174,13 +197,9 @@ class ChildStream(Stream):
             self.stream_state["replication_key_value"] = utc_iso(value)
             self.state_manager.is_flushed = False
             self._write_state_message()
-        if self.converter.unknown_seen:
-            self.logger.warning(
-                "Stream '%s': Ordergroove sent element fields the schema does not know, "
-                "not emitted: %s",
-                self.name,
-                ", ".join(sorted(self.converter.unknown_seen)),
-            )
+        summary = self.converter.summary()
+        if summary:
+            self.logger.warning("Stream '%s' data fidelity: %s", self.name, summary)
         self.logger.info(
             "Stream '%s' done: %d records from %d '%s' records, 0 requests%s",
             self.name,

@@ -76,7 +76,8 @@ class OrdergrooveStream(OrdergrooveHTTPStream):
     page_size_setting: t.ClassVar[str] = "page_size"
     #: Object type whose webhook delete snapshots become soft-deleted rows in this stream.
     tombstone_type: t.ClassVar[str | None] = None
-    #: Warn about fields the schema lacks (off for streams that keep a subset on purpose).
+    #: Keep fields the schema lacks in ``_extra_fields`` and warn about them (off for
+    #: streams that keep a subset of another stream's fields on purpose).
     report_unknown_fields: t.ClassVar[bool] = True
 
     is_sorted = False  # Ordergroove pages by `created`, never by the updated timestamp.
@@ -142,7 +143,15 @@ class OrdergrooveStream(OrdergrooveHTTPStream):
     @cached_property
     def converter(self) -> RecordConverter:
         """Compiled once: turns loose API values into the schema's types."""
-        return RecordConverter(self.name, self.schema, list(self.primary_keys or []), self.zone)
+        return RecordConverter(
+            self.name,
+            self.schema,
+            list(self.primary_keys or []),
+            self.zone,
+            strict=bool(self.config.get("strict_values", False)),
+            keep_unknown=self.report_unknown_fields,
+            logger=self.logger,
+        )
 
     @cached_property
     def _nothing_deselected(self) -> bool:
@@ -213,14 +222,15 @@ class OrdergrooveStream(OrdergrooveHTTPStream):
             self._write_activate_version_message(version)
 
     def _report_drift(self) -> None:
-        """One warning per kind of schema drift, so no value is ever dropped silently."""
+        """The stream's data-fidelity summary: quarantined values, forms, unknown fields.
+
+        Each unknown field and each first bad value was already warned about when it
+        arrived; this line gives the run's counts (docs/data-fidelity.md).
+        """
         converter = self.converter
-        if converter.unknown_seen and self.report_unknown_fields:
-            self.logger.warning(
-                "Stream '%s': Ordergroove sent fields the schema does not know, not emitted: %s",
-                self.name,
-                ", ".join(sorted(converter.unknown_seen)),
-            )
+        summary = converter.summary()
+        if summary:
+            self.logger.warning("Stream '%s' data fidelity: %s", self.name, summary)
         for field, value in sorted(converter.deprecated_dropped.items()):
             self.logger.warning(
                 "Stream '%s': deprecated field '%s' held a value of the wrong type (e.g. %r), "

@@ -15,6 +15,10 @@ Every field is one Ordergroove documents; ``docs/api-contract.md`` gives the pag
 each, and every deliberate difference. Fields Ordergroove marks deprecated carry
 ``deprecated: true``: a value that does not fit is logged and nulled, never fatal.
 Nested objects keep their structure so a target can flatten them.
+
+Every table ends with ``_extra_fields`` (``EXTRA_FIELDS_PROPERTY``): fields the schema
+does not know and values that did not fit their type, keyed by path
+(docs/data-fidelity.md).
 """
 
 from __future__ import annotations
@@ -34,9 +38,11 @@ COMPONENT = th.ObjectType(
     th.Property("product", th.StringType),
 )
 
-#: Offer-profile coupon discount, as the offer-profile list reference documents it.
-#: ``threshold_field`` is an int in the REST table but a String in the GraphQL
-#: ``DiscountIncentiveType``: text holds both.
+#: Offer-profile coupon discount, as the offer-profile list reference documents it
+#: (https://developer.ordergroove.com/reference/offer-profile-list). ``threshold_field``
+#: is an int in the REST table but a String in the GraphQL ``DiscountIncentiveType``:
+#: text holds both. ``value`` / ``threshold_value`` are decimal strings ("100", "50"):
+#: numbers here and in the child table ``offer_profile_coupon_discounts`` alike.
 DISCOUNT = th.ObjectType(
     th.Property("public_id", th.StringType),
     th.Property("name", th.StringType),
@@ -52,11 +58,16 @@ COUPON = th.ObjectType(
     th.Property("public_id", th.StringType),
     th.Property("name", th.StringType),
     th.Property("code", th.StringType),
-    th.Property("discounts", th.ArrayType(DISCOUNT)),
+    th.Property(
+        "discounts",
+        th.ArrayType(DISCOUNT),
+        description="Documented as an object ({} or null) and seen as a list: always a list",
+    ),
     th.Property(
         "standard_flex_incentives",
         th.ArrayType(JSON_OBJECT),
-        description="Sent with offer_profile_category=all_with_standard_flex_incentives",
+        description="Sent with offer_profile_category=all_with_standard_flex_incentives; "
+        "documented as an object, normalised to a list",
     ),
 )
 
@@ -77,12 +88,26 @@ FREE_TRIAL = th.ObjectType(
 )
 
 #: A digital plan's resource grant (``include_product_resource_grants=true``): ``resource``
-#: is a resource ``public_id``; ``time_amount`` and ``grace_period`` are seconds.
+#: is a resource ``public_id``; ``time_amount`` and ``grace_period`` are seconds; the
+#: plan ``product`` and the grant's ``created`` / ``last_updated`` as the products list
+#: page shows them (https://developer.ordergroove.com/reference/products-list).
 RESOURCE_GRANT = th.ObjectType(
     th.Property("public_id", th.StringType),
     th.Property("resource", th.StringType),
+    th.Property("product", th.StringType),
     th.Property("time_amount", th.IntegerType),
     th.Property("grace_period", th.IntegerType),
+    th.Property("created", TIMESTAMP),
+    th.Property("last_updated", TIMESTAMP),
+)
+
+#: An item's gift context: the items list page documents ``can_change_quantity`` and
+#: ``can_swap_sku`` (https://developer.ordergroove.com/reference/items-list); GraphQL's
+#: ``GiftContextType`` adds ``gift`` (a ``GiftIncentiveType``), kept as an object.
+GIFT_CONTEXT = th.ObjectType(
+    th.Property("can_change_quantity", th.BooleanType),
+    th.Property("can_swap_sku", th.BooleanType),
+    th.Property("gift", JSON_OBJECT),
 )
 
 INCENTIVE = th.ObjectType(
@@ -100,6 +125,14 @@ PRODUCT_GROUP_REF = th.ObjectType(
     th.Property("group_type", th.StringType),
 )
 
+
+#: Fields the schema does not know and values that did not fit, keyed by path.
+EXTRA_FIELDS_PROPERTY = th.Property(
+    "_extra_fields",
+    JSON_OBJECT,
+    description="What the typed columns cannot hold, keyed by path: fields the schema does "
+    "not know, and raw values that did not fit their type (their column is null)",
+)
 
 #: Set on rows the tap emits for objects Ordergroove deleted (webhook snapshots).
 DELETED_AT_PROPERTY = th.Property(
@@ -122,6 +155,9 @@ def _deprecated(name: str, kind: type[th.JSONTypeHelper]) -> th.Property:
 # Streams ---------------------------------------------------------------------
 
 CUSTOMERS = th.PropertiesList(
+    th.Property(
+        "id", th.IntegerType, description="Ordergroove's internal customer id (retrieve page)"
+    ),
     th.Property("merchant", ID),
     _key("merchant_user_id"),
     th.Property("session_id", th.StringType),
@@ -140,6 +176,7 @@ CUSTOMERS = th.PropertiesList(
     th.Property("extra_data", JSON_OBJECT),
     th.Property("locale", th.IntegerType),
     th.Property("price_code", th.StringType),
+    EXTRA_FIELDS_PROPERTY,
 )
 
 SUBSCRIPTIONS = th.PropertiesList(
@@ -179,6 +216,8 @@ SUBSCRIPTIONS = th.PropertiesList(
     th.Property("prepaid_subscription_context", JSON_OBJECT),
     th.Property("free_trial_subscription_context", JSON_OBJECT),
     th.Property("grantees", th.ArrayType(JSON_OBJECT)),
+    th.Property("offer_profile_public_id", ID),
+    EXTRA_FIELDS_PROPERTY,
 )
 
 ORDERS = th.PropertiesList(
@@ -208,6 +247,7 @@ ORDERS = th.PropertiesList(
     th.Property("currency_code", th.StringType),
     th.Property("has_plan", th.BooleanType, description="Sent with include_has_plan=true"),
     DELETED_AT_PROPERTY,
+    EXTRA_FIELDS_PROPERTY,
 )
 
 ITEMS = th.PropertiesList(
@@ -227,7 +267,9 @@ ITEMS = th.PropertiesList(
     th.Property("frozen", th.BooleanType),
     th.Property("first_placed", TIMESTAMP),
     th.Property("subscription_component", ID),
+    th.Property("gift_context", GIFT_CONTEXT),
     DELETED_AT_PROPERTY,
+    EXTRA_FIELDS_PROPERTY,
 )
 
 ADDRESSES = th.PropertiesList(
@@ -250,6 +292,7 @@ ADDRESSES = th.PropertiesList(
     th.Property("updated", TIMESTAMP),
     th.Property("token_id", th.StringType),
     th.Property("store_public_id", th.StringType),
+    EXTRA_FIELDS_PROPERTY,
 )
 
 PAYMENTS = th.PropertiesList(
@@ -266,6 +309,7 @@ PAYMENTS = th.PropertiesList(
     th.Property("live", th.BooleanType),
     th.Property("created", TIMESTAMP),
     th.Property("last_updated", TIMESTAMP),
+    EXTRA_FIELDS_PROPERTY,
 )
 
 PRODUCTS = th.PropertiesList(
@@ -294,6 +338,7 @@ PRODUCTS = th.PropertiesList(
     th.Property("product_selection_rules", th.ArrayType(SELECTION_RULE)),
     th.Property("product_resource_grants", th.ArrayType(RESOURCE_GRANT)),
     th.Property("product_free_trial_configurations", th.ArrayType(FREE_TRIAL)),
+    EXTRA_FIELDS_PROPERTY,
 )
 
 OFFER_PROFILES = th.PropertiesList(
@@ -306,6 +351,7 @@ OFFER_PROFILES = th.PropertiesList(
     th.Property("offers", th.ArrayType(th.StringType)),
     th.Property("initial_coupon", COUPON),
     th.Property("recurring_coupon", COUPON),
+    EXTRA_FIELDS_PROPERTY,
 )
 
 ONE_TIME_INCENTIVES = th.PropertiesList(
@@ -320,16 +366,19 @@ ONE_TIME_INCENTIVES = th.PropertiesList(
     th.Property("last_updated", TIMESTAMP),
     th.Property("applied_at", TIMESTAMP),
     th.Property("incentive", INCENTIVE),
+    EXTRA_FIELDS_PROPERTY,
 )
 
 PRODUCT_GROUPS = th.PropertiesList(
     _key("name", th.StringType),
     _key("group_type", th.StringType),
+    EXTRA_FIELDS_PROPERTY,
 )
 
 MERCHANT_CANCEL_REASONS = th.PropertiesList(
     _key("cancel_reason", th.IntegerType),
     _key("application", th.StringType),
+    EXTRA_FIELDS_PROPERTY,
 )
 
 RESOURCES = th.PropertiesList(
@@ -341,6 +390,7 @@ RESOURCES = th.PropertiesList(
     th.Property("image_url", th.StringType),
     th.Property("created", TIMESTAMP),
     th.Property("last_updated", TIMESTAMP),
+    EXTRA_FIELDS_PROPERTY,
 )
 
 PLACEMENT_RESPONSES = th.PropertiesList(
@@ -359,6 +409,7 @@ PLACEMENT_RESPONSES = th.PropertiesList(
         th.StringType,
         description="The payment processor's raw answer, kept verbatim as text",
     ),
+    EXTRA_FIELDS_PROPERTY,
 )
 
 # Reconciliation: the current set of upcoming (status 1) orders and their items -----------
@@ -369,6 +420,7 @@ UPCOMING_ORDERS = th.PropertiesList(
     th.Property("status", th.IntegerType),
     th.Property("place", TIMESTAMP),
     th.Property("updated", TIMESTAMP),
+    EXTRA_FIELDS_PROPERTY,
 )
 
 UPCOMING_ITEMS = th.PropertiesList(
@@ -377,4 +429,5 @@ UPCOMING_ITEMS = th.PropertiesList(
     th.Property("product", ID),
     th.Property("quantity", th.IntegerType),
     th.Property("order_updated", TIMESTAMP),
+    EXTRA_FIELDS_PROPERTY,
 )

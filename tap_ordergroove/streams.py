@@ -329,7 +329,7 @@ class OfferProfileCouponDiscountsStream(ChildStream):
                 "coupon_code": coupon.get("code"),
                 "coupon_name": coupon.get("name"),
             }
-            for position, discount in enumerate(coupon.get("discounts") or []):
+            for position, discount in enumerate(self.as_elements(coupon.get("discounts"), parent)):
                 yield keys, position, discount
 
 
@@ -390,7 +390,7 @@ class ProductSelectionRuleElementsStream(ProductChildStream):
                 continue
             keys = {"selection_rule": self.element_key(rule, rule_position)}
             found = next((rule[f] for f in RULE_ELEMENT_FIELDS if rule.get(f)), None)
-            for position, element in enumerate(found or []):
+            for position, element in enumerate(self.as_elements(found, parent)):
                 yield keys, position, element
 
 

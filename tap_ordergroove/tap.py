@@ -200,6 +200,16 @@ CONFIG_SCHEMA = th.PropertiesList(
         "returns (`_sdc_deleted_at`), never deleting them. A failed run flags nothing.",
     ),
     th.Property(
+        "strict_values",
+        th.BooleanType,
+        default=False,
+        title="Stop on values that do not fit",
+        description="By default a value the tap cannot convert (a date like 2017-02-29, a "
+        "total of 'undefined') is quarantined: its column gets null, the raw value is kept in "
+        "the row's `_extra_fields` under its path, and the stream's summary counts it. Set "
+        "true to stop the sync on such a value instead.",
+    ),
+    th.Property(
         "reconcile_upcoming_deletes",
         th.BooleanType,
         default=False,

@@ -8,6 +8,7 @@ through the real stream classes of an in-process tap.
 from __future__ import annotations
 
 from collections import Counter
+from decimal import Decimal
 
 import pytest
 
@@ -298,8 +299,10 @@ def test_offer_profile_offers_and_coupon_discounts(tap):
         ("recurring", None, "f3f3f3f37e3411eda1eb0242ac120002"),
         ("recurring", None, "1"),  # no public_id: its position
     ]
-    assert discounts[1]["object"] == 1 and discounts[1]["threshold_field"] == 2  # ints
-    assert discounts[0]["value"] == "20.00" and discounts[0]["coupon_name"] == "First order 20%"
+    # threshold_field: int in REST, String in GraphQL: text, as in the parent's column
+    assert discounts[1]["object"] == 1 and discounts[1]["threshold_field"] == "2"
+    assert discounts[0]["value"] == Decimal("20.00")  # a number, as in the parent's column
+    assert discounts[0]["coupon_name"] == "First order 20%"
     assert discounts[0]["coupon_public_id"] == "c0c0c0c07e3411eda1eb0242ac120002"
 
 
@@ -393,8 +396,14 @@ def test_resource_grants_and_free_trials(tap, field):
     assert [(f["child_key"], f["duration_in_days"]) for f in trials] == [("ft01", 14)]
 
 
-def test_an_array_that_is_not_a_list_stops_with_a_clear_error(tap):
-    from tap_ordergroove.errors import OrdergrooveResponseError
+def test_an_array_sent_as_one_object_is_one_element_and_never_stops(tap):
+    """A field documented as "object" but modelled as a list: one object is one element,
+    ``{}`` none; what the child table does not know lands in its ``_extra_fields``."""
+    one = rows(tap, "offer_profile_offers", {"public_id": "op1", "offers": {"a": 1}})
+    assert [(r["child_key"], r["_extra_fields"]) for r in one] == [("0", {"a": 1})]
+    assert rows(tap, "offer_profile_offers", {"public_id": "op1", "offers": {}}) == []
 
-    with pytest.raises(OrdergrooveResponseError, match="`offers` of offer_profile 'op1' as dict"):
-        rows(tap, "offer_profile_offers", {"public_id": "op1", "offers": {"a": 1}})
+
+def test_an_array_that_is_no_list_at_all_gives_no_rows_and_a_warning(tap, caplog):
+    assert rows(tap, "offer_profile_offers", {"public_id": "op1", "offers": 5}) == []
+    assert "`offers` of offer_profile 'op1' is no list" in caplog.text

@@ -129,7 +129,12 @@ def test_unknown_fields_are_collected_with_their_path_at_any_depth():
 def test_a_bad_value_in_a_deprecated_field_is_nulled_and_noted_never_fatal():
     converter = RecordConverter("t", schemas.PRODUCTS.to_dict(), ["external_product_id"], ZONE)
     out = converter({"external_product_id": "p", "premier_enabled": "sometimes", "price": "1.50"})
-    assert out == {"external_product_id": "p", "premier_enabled": None, "price": Decimal("1.50")}
+    assert out == {
+        "external_product_id": "p",
+        "premier_enabled": None,
+        "price": Decimal("1.50"),
+        "_extra_fields": {"premier_enabled": "sometimes"},
+    }
     assert converter.deprecated_dropped == {"premier_enabled": "sometimes"}
     assert converter({"external_product_id": "q", "premier_enabled": 2})["premier_enabled"] == 2
 
@@ -145,6 +150,25 @@ def test_objects_in_text_fields_keep_their_exact_numbers():
     assert out["transaction_response"] == '{"a":"é","b":27.580}'
 
 
-def test_unconvertible_value_stops_with_stream_key_and_field():
+def strict(schema, keys=("public_id",)):
+    return RecordConverter("test", schema.to_dict(), list(keys), ZONE, strict=True)
+
+
+def test_strict_values_stops_on_an_unconvertible_value_with_stream_key_and_field():
     with pytest.raises(OrdergrooveResponseError, match=r"'test'.*public_id='p9'.*'tries'"):
-        convert(schemas.ORDERS, {"public_id": "p9", "tries": "many"})
+        strict(schemas.ORDERS)({"public_id": "p9", "tries": "many"})
+
+
+def test_strict_values_names_the_nested_path():
+    raw = {"public_id": "op", "recurring_coupon": {"discounts": [{"value": "ten"}]}}
+    with pytest.raises(
+        OrdergrooveResponseError, match=r"'recurring_coupon\.discounts\[0\]\.value'"
+    ):
+        strict(schemas.OFFER_PROFILES)(raw)
+
+
+def test_strict_values_still_tolerates_deprecated_fields():
+    out = strict(schemas.PRODUCTS, ("external_product_id",))(
+        {"external_product_id": "p", "premier_enabled": "sometimes"}
+    )
+    assert out["premier_enabled"] is None
