@@ -122,9 +122,9 @@ def render_table(name: str, spec: dict, schema: dict | None) -> list[str]:
         column = row["column"]
         listed.add(column)
         ours = type_name(cols[column]) if column in cols else "**missing**"
-        field = f"`{row['field']}`" if row["field"] else "— (the tap's own)"
+        field = f"`{_cell(row['field'])}`" if row["field"] else "— (the tap's own)"
         lines.append(
-            f"| {field} | {_cell(row['type'])} | {_cell(row['page'])} | `{column}` | {ours} "
+            f"| {field} | {_cell(row['type'])} | {_cell(row['page'])} | `{_cell(column)}` | {ours} "
             f"| {_cell(row.get('note'))} |"
         )
     for column in sorted(set(cols) - listed - {EXTRA_FIELDS}):
