@@ -349,6 +349,8 @@ def test_every_documented_field_arrives_with_its_value(runs, name, case_name):
         assert key in emitted, (case["page"], key, sorted(emitted))
         row = emitted[key]
         assert mismatches(raw, row, "", extra_of(row)) == [], case["page"]
+        # a documented form must fit its typed column, not only _extra_fields
+        assert [p for p in case.get("must_fit", []) if p in extra_of(row)] == [], case["page"]
 
 
 @pytest.mark.parametrize(("name", "case_name"), [c for c in CASES if CHILDREN[c[0]]])
