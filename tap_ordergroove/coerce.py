@@ -396,10 +396,12 @@ class RecordConverter:
         """A value that does not fit its type: null in the column, raw value kept.
 
         With ``strict_values`` the sync stops instead, as it did before quarantine
-        existed; deprecated fields are never fatal.
+        existed; deprecated fields are never fatal. A key field (only
+        ``merchant_cancel_reasons.cancel_reason`` is not text) always stops: a row
+        without its key cannot be merged by any target.
         """
         deprecated = generic in self._deprecated
-        if self.strict and not deprecated:
+        if (self.strict and not deprecated) or generic in self.key_fields:
             raise self._error(path, exc)
         if deprecated:
             self.deprecated_dropped.setdefault(generic, value)
@@ -467,9 +469,14 @@ class RecordConverter:
     def _error(self, path: str, exc: ConversionError) -> OrdergrooveResponseError:
         msg = (
             f"Ordergroove sent a value the tap cannot convert in stream '{self.stream}' "
-            f"({self._key_text()}), field '{path}': {exc}. strict_values is on, so the sync "
-            "stops; set strict_values: false to keep the value in _extra_fields instead, "
-            "and please report it at https://github.com/tap-ordergroove/tap-ordergroove/issues."
+            f"({self._key_text()}), field '{path}': {exc}. "
+            + (
+                "It is a key field, so the row cannot be kept"
+                if path in self.key_fields
+                else "strict_values is on, so the sync stops; set strict_values: false to keep "
+                "the value in _extra_fields instead"
+            )
+            + "; please report it at https://github.com/tap-ordergroove/tap-ordergroove/issues."
         )
         return OrdergrooveResponseError(msg)
 

@@ -172,3 +172,83 @@ def test_strict_values_still_tolerates_deprecated_fields():
         {"external_product_id": "p", "premier_enabled": "sometimes"}
     )
     assert out["premier_enabled"] is None
+
+
+def test_a_list_field_documented_as_an_object_accepts_object_empty_object_and_null():
+    converter = RecordConverter("t", schemas.OFFER_PROFILES.to_dict(), ["public_id"], ZONE)
+    one = {"public_id": "d", "value": "1.50", "threshold_field": 3}
+    out = converter(
+        {
+            "public_id": "op",
+            "initial_coupon": {"discounts": one, "standard_flex_incentives": {"a": 1}},
+            "recurring_coupon": {"discounts": {}, "standard_flex_incentives": None},
+        }
+    )
+    assert out["initial_coupon"]["discounts"] == [
+        {"public_id": "d", "value": Decimal("1.50"), "threshold_field": "3"}
+    ]
+    assert out["initial_coupon"]["standard_flex_incentives"] == [{"a": 1}]
+    assert out["recurring_coupon"] == {"discounts": [], "standard_flex_incentives": None}
+    assert converter.forms == {
+        ("initial_coupon", "object"): 1,
+        ("recurring_coupon", "object"): 1,
+        ("initial_coupon.discounts", "object"): 1,
+        ("initial_coupon.discounts[]", "object"): 1,
+        ("initial_coupon.standard_flex_incentives", "object"): 1,
+        ("recurring_coupon.discounts", "empty object"): 1,
+    }
+    assert "recurring_coupon.discounts (empty object 1)" in converter.summary()
+
+
+def test_an_object_field_sent_as_a_list_is_accepted_and_counted():
+    converter = RecordConverter("t", schemas.OFFER_PROFILES.to_dict(), ["public_id"], ZONE)
+    out = converter({"public_id": "op", "initial_coupon": [{"code": "x"}], "recurring_coupon": []})
+    assert (out["initial_coupon"], out["recurring_coupon"]) == ({"code": "x"}, {})
+    assert "initial_coupon (list 1)" in converter.summary()
+    two = converter({"public_id": "op2", "initial_coupon": [{"code": "x"}, {"code": "y"}]})
+    assert two["initial_coupon"] is None  # two objects do not fit one: quarantined, kept
+    assert two["_extra_fields"] == {"initial_coupon": [{"code": "x"}, {"code": "y"}]}
+
+
+def test_unknown_fields_are_kept_under_their_path_with_indices():
+    out = convert(
+        schemas.OFFER_PROFILES,
+        {
+            "public_id": "op",
+            "new_top": {"a": [1]},
+            "recurring_coupon": {"discounts": [{}, {"public_id": "d", "new_flag": True}]},
+        },
+    )
+    assert out["_extra_fields"] == {
+        "new_top": {"a": [1]},
+        "recurring_coupon.discounts[1].new_flag": True,
+    }
+    assert out["recurring_coupon"]["discounts"][1] == {"public_id": "d"}
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("start_date", "2017-02-29"), ("cancelled", "2017-02-29 12:00:00"), ("cancelled", "null")],
+)
+def test_impossible_dates_are_quarantined_not_passed_on(field, value):
+    out = convert(schemas.SUBSCRIPTIONS, {"public_id": "s", field: value})
+    assert out[field] is None
+    assert out["_extra_fields"] == {field: value}
+
+
+def test_a_key_field_that_does_not_convert_still_stops_a_row_without_key_cannot_merge():
+    with pytest.raises(OrdergrooveResponseError, match=r"'cancel_reason'.*key field"):
+        convert(
+            schemas.MERCHANT_CANCEL_REASONS,
+            {"cancel_reason": "abc", "application": "x"},
+            keys=("cancel_reason", "application"),
+        )
+
+
+def test_a_discounts_value_that_is_no_list_or_object_is_named_by_its_own_path():
+    raw = {"public_id": "op", "recurring_coupon": {"discounts": 5}}
+    with pytest.raises(OrdergrooveResponseError, match=r"field 'recurring_coupon\.discounts':"):
+        strict(schemas.OFFER_PROFILES)(raw)
+    out = convert(schemas.OFFER_PROFILES, raw)
+    assert out["recurring_coupon"] == {"discounts": None}
+    assert out["_extra_fields"] == {"recurring_coupon.discounts": 5}
