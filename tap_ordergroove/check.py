@@ -206,7 +206,10 @@ class _Tally:
             return
         note = self._difference(value, kind, spec, types)
         if note is not None:
-            converts = self._converts(value, spec)
+            # An object for a list or a list for an object has no lossless conversion,
+            # whatever a converter makes of it.
+            containers = {kind, *types} >= {"object", "array"}
+            converts = not containers and self._converts(value, spec)
             key = (norm, kind, _documented_form(spec))
             self._count(self.forms, key, path, number, (converts, note))
 
@@ -508,7 +511,7 @@ def _stream_lines(report: StreamReport) -> list[str]:
     if report.form_differences:
         lines.append("  values whose form differs from the schema:")
         for diff in report.form_differences:
-            verdict = "the tap converts it" if diff.converts else "the tap cannot convert it"
+            verdict = "a sync converts it" if diff.converts else "a sync cannot convert it"
             lines.append(
                 f"    {diff.path}: {diff.note} (in {diff.records} of {of} records; {verdict})"
             )
