@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from urllib.parse import urlsplit, urlunsplit
 
+from tap_ordergroove.children import ChildStream
 from tap_ordergroove.coerce import ConversionError, build_converter
 from tap_ordergroove.envelope import BARE_ARRAY, ENVELOPE, SINGLE_OBJECT, unwrap
 from tap_ordergroove.errors import (
@@ -81,7 +82,7 @@ class StreamReport:
     """The check's verdict on one stream (field names, types and counts only)."""
 
     stream: str
-    path: str
+    path: str  # the endpoint; for a child table, the parent's field it is built from
     status: str = OK
     error: str | None = None
     envelope: str | None = None
@@ -90,6 +91,8 @@ class StreamReport:
     unknown_fields: list[FieldCount] = field(default_factory=list)
     never_seen: list[str] = field(default_factory=list)
     form_differences: list[FormDifference] = field(default_factory=list)
+    #: For a child table: the parent stream whose first page its rows come from.
+    parent: str | None = None
 
     @property
     def drift(self) -> bool:
@@ -341,7 +344,7 @@ def _scrub(text: str, secrets: Iterable[str], base: str) -> str:
     return " ".join(text.split())
 
 
-def check_stream(stream: OrdergrooveStream) -> StreamReport:
+def check_stream(stream: OrdergrooveStream) -> tuple[StreamReport, list[dict]]:
     """Read the first page of ``stream`` (no filters, no bookmark) and compare it."""
     report = StreamReport(stream=stream.name, path=stream.path)
     request = stream.build_prepared_request(
@@ -361,7 +364,7 @@ def check_stream(stream: OrdergrooveStream) -> StreamReport:
             f"object): a JSON {_json_type(body)}"
             + (f" with keys {sorted(body)[:10]}" if isinstance(body, dict) else "")
         )
-        return report
+        return report, []
     drift = compare(page.results, stream.schema, stream.zone)
     report.envelope = page.shape
     report.records_seen = len(page.results)
@@ -369,34 +372,82 @@ def check_stream(stream: OrdergrooveStream) -> StreamReport:
     report.unknown_fields = drift.unknown_fields
     report.never_seen = drift.never_seen if page.results else []
     report.form_differences = drift.form_differences
+    return report, page.results
+
+
+def child_rows(child: ChildStream, parents: list[dict]) -> list[dict]:
+    """The raw rows ``child`` would build from ``parents`` (``ChildStream.get_records``,
+    before conversion): parent key and stamp, element keys, position, element fields."""
+    rows = []
+    for parent in parents:
+        base = {
+            child.parent_column: parent.get(child.parent_key),
+            child.stamp_column: parent.get(child.parent_stamp),
+        }
+        for keys, position, element in child.elements(parent):
+            fields = element if isinstance(element, dict) else {child.value_column: element}
+            rows.append({**base, **keys, "child_key": "", "position": position, **fields})
+    return rows
+
+
+def check_child(child: ChildStream, parent: StreamReport, parents: list[dict]) -> StreamReport:
+    """A child table's rows from its parent's first page, compared with its own schema."""
+    source = child.array_field
+    report = StreamReport(child.name, f"{parent.path} {source}", parent=parent.stream)
+    if parent.status != OK:
+        report.status, report.error = parent.status, f"its parent '{parent.stream}' failed"
+        return report
+    try:
+        rows = child_rows(child, parents)
+    except ConversionError as exc:  # e.g. a legacy list that is broken JSON
+        report.status = HTTP_ERROR
+        report.error = f"field '{source}' of '{parent.stream}' cannot be read as a list: {exc}"
+        report.error = report.error.split(", got ")[0]  # the value may be customer data
+        return report
+    drift = compare(rows, child.schema, child._tap.zone)  # type: ignore[attr-defined]
+    report.envelope = f"rows built from '{parent.stream}' field '{source}'"
+    report.records_seen = len(rows)
+    report.unknown_fields = drift.unknown_fields
+    report.never_seen = drift.never_seen if rows else []
+    report.form_differences = drift.form_differences
     return report
 
 
 def run_check(tap: Tap) -> list[StreamReport]:
-    """One report per REST list endpoint, in the tap's stream order.
+    """One report per REST list endpoint, then one per child table, in the tap's order.
 
     Once a host refused a connection the remaining streams are not tried: each would
-    wait through the same retries for the same answer.
+    wait through the same retries for the same answer. Child tables cost no request:
+    their rows come from their parent's first page.
     """
     secrets = secrets_of(tap)
     base = str(tap.config.get("base_url") or "")
     reports = []
+    pages: dict[str, tuple[StreamReport, list[dict]]] = {}
     unreachable: str | None = None
     streams = [s for s in tap.streams.values() if type(s) in STREAM_TYPES]
     for stream in streams:
         if unreachable is not None:
-            reports.append(
-                StreamReport(stream.name, stream.path, UNREACHABLE, f"not tried: {unreachable}")
+            report = StreamReport(
+                stream.name, stream.path, UNREACHABLE, f"not tried: {unreachable}"
             )
+            pages[stream.name] = (report, [])
+            reports.append(report)
             continue
+        records: list[dict] = []
         try:
-            report = check_stream(stream)
+            report, records = check_stream(stream)
         except OrdergrooveError as exc:
             report = StreamReport(stream.name, stream.path, _status(exc))
             report.error = _scrub(str(exc), secrets, base)
             if report.status == UNREACHABLE:
                 unreachable = f"'{stream.name}' could not connect"
+        pages[stream.name] = (report, records)
         reports.append(report)
+    for child in tap.streams.values():
+        if isinstance(child, ChildStream) and child.parent_stream_type is not None:
+            parent, records = pages[child.parent_stream_type.name]
+            reports.append(check_child(child, parent, records))
     return reports
 
 
@@ -492,9 +543,14 @@ def _stream_lines(report: StreamReport) -> list[str]:
     if report.status != OK:
         return [f"{report.stream}: {report.status.upper()}: {report.error}"]
     more = ", more pages follow" if report.more_pages else ""
+    head = f"{report.records_seen} records on the first page{more}"
+    if report.parent:
+        head = f"{report.records_seen} rows from the first page of '{report.parent}'"
+        head += f" (field '{report.path.split(' ', 1)[1]}')"
     lines = [
-        f"{report.stream}: ok, {report.envelope}, {report.records_seen} records "
-        f"on the first page{more}"
+        f"{report.stream}: ok, {head}"
+        if report.parent
+        else f"{report.stream}: ok, {report.envelope}, {head}"
     ]
     if not report.drift:
         lines.append("  no drift: every field is in the schema and in a documented form")

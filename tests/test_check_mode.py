@@ -197,15 +197,22 @@ def test_injected_drift_is_reported_line_by_line(drift, tmp_path):
         f"    quantity: string where the schema has integer (in 1 of {n_items} records; a "
         "sync cannot convert it)",
     ]
+    # A child table: its rows come from the parent's first page, checked against its schema.
+    discounts = block(out, "offer_profile_coupon_discounts")
+    assert discounts[0].startswith("offer_profile_coupon_discounts: ok, ")
+    assert discounts[0].endswith(
+        " rows from the first page of 'offer_profiles' (field 'discounts')"
+    )
+    assert discounts[1:3] == [
+        "  fields the schema lacks:",
+        f"    new_flag (in {touched} of " + discounts[0].split()[2] + " records)",
+    ]
     assert block(out, "customers")[1:] == [
         "  no drift: every field is in the schema and in a documented form"
     ]
-    assert out.splitlines()[-1] == (
-        "Result: 13 ok, 0 failed; drift: 3 unknown fields, 1 documented fields never seen, "
-        "4 differing forms."
-    )
+    assert out.splitlines()[-1].startswith("Result: 23 ok, 0 failed; drift: ")
     assert out.splitlines()[0] == (
-        f"tap-ordergroove check of http://127.0.0.1:{proxy.port}: the first page of 13 "
+        f"tap-ordergroove check of http://127.0.0.1:{proxy.port}: the first page of 23 "
         "streams, compared with the schema (nothing is synced)"
     )
     assert_no_secret(proc)
@@ -219,14 +226,15 @@ def test_json_form_has_names_and_types_only(drift, tmp_path):
     report = json.loads(proc.stdout)
     assert report["exit_code"] == 0
     assert report["source"] == f"http://127.0.0.1:{proxy.port}"
-    assert report["summary"] == {
-        "streams": 13,
-        "statuses": {"ok": 13},
-        "unknown_fields": 3,
-        "documented_fields_never_seen": 1,
-        "form_differences": 4,
-    }
     streams = {entry["stream"]: entry for entry in report["streams"]}
+    summary = report["summary"]
+    assert summary["streams"] == 23 and summary["statuses"] == {"ok": 23}
+    assert summary["unknown_fields"] == sum(len(s["unknown_fields"]) for s in streams.values())
+    assert summary["form_differences"] == sum(len(s["form_differences"]) for s in streams.values())
+    assert streams["offer_profile_coupon_discounts"]["parent"] == "offer_profiles"
+    assert streams["offer_profile_coupon_discounts"]["unknown_fields"] == [
+        {"path": "new_flag", "records": injected.counts["offer_profiles_touched"]}
+    ]
     orders = streams["orders"]
     assert orders["status"] == "ok"
     assert orders["envelope"] == "v2_envelope"
@@ -269,7 +277,7 @@ def test_refused_key_is_an_auth_failure_and_exit_1(drift, tmp_path):
     assert proc.returncode == 1
     report = json.loads(proc.stdout)
     assert report["exit_code"] == 1
-    assert report["summary"]["statuses"] == {"auth failure": 13}
+    assert report["summary"]["statuses"] == {"auth failure": 23}
     orders = next(entry for entry in report["streams"] if entry["stream"] == "orders")
     assert orders["status"] == "auth failure"
     assert orders["error"].startswith("Ordergroove refused the API key with 403")
@@ -281,7 +289,10 @@ def test_refused_key_is_an_auth_failure_and_exit_1(drift, tmp_path):
     assert block(text.stdout, "orders") == [
         "orders: AUTH FAILURE: " + orders["error"],
     ]
-    assert text.stdout.splitlines()[-1].startswith("Result: 0 ok, 13 failed (auth failure: 13)")
+    assert block(text.stdout, "item_components") == [
+        "item_components: AUTH FAILURE: its parent 'items' failed"
+    ]
+    assert text.stdout.splitlines()[-1].startswith("Result: 0 ok, 23 failed (auth failure: 23)")
 
 
 def test_unreachable_host_stops_after_the_first_stream(tmp_path):
@@ -296,7 +307,7 @@ def test_unreachable_host_stops_after_the_first_stream(tmp_path):
         f"addresses: UNREACHABLE: Could not connect to http://127.0.0.1:{port}"
     )
     assert lines[2] == "customers: UNREACHABLE: not tried: 'addresses' could not connect"
-    assert lines[-1].startswith("Result: 0 ok, 13 failed (unreachable: 13)")
+    assert lines[-1].startswith("Result: 0 ok, 23 failed (unreachable: 23)")
 
 
 def test_check_through_meltano_invoke(shared_fake, tmp_path):
@@ -322,7 +333,7 @@ def test_check_through_meltano_invoke(shared_fake, tmp_path):
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     report = json.loads(proc.stdout)
-    assert report["summary"]["statuses"] == {"ok": 13}
+    assert report["summary"]["statuses"] == {"ok": 23}
     assert report["summary"]["unknown_fields"] == 0
     assert API_KEY not in proc.stdout + proc.stderr
 
