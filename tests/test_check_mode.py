@@ -363,3 +363,52 @@ def collect_keys(value: Any, into: set[str]) -> None:
     elif isinstance(value, list):
         for item in value:
             collect_keys(item, into)
+
+
+# -- the comparison itself, for forms a schema may declare -------------------------------------
+
+
+def test_documented_loose_forms_and_either_form_fields_are_not_differences():
+    from tap_ordergroove.check import compare
+    from tap_ordergroove.timezones import OrdergrooveZone
+
+    discount = {"type": "object", "properties": {"value": {"type": ["number", "null"]}}}
+    schema = {
+        "properties": {
+            "total": {"type": ["number", "null"]},
+            "live": {"type": ["boolean", "null"]},
+            "extra_data": {"type": ["object", "null"], "additionalProperties": True},
+            "components": {"type": ["array", "null"], "items": {"type": "object"}},
+            "code": {"type": ["string", "null"]},
+            "discounts": {"anyOf": [discount, {"type": "array", "items": discount}]},
+            "count": {"type": ["integer", "null"]},
+        }
+    }
+    records = [
+        {
+            "total": "77.94",
+            "live": "True",
+            "extra_data": '{"a": 1}',
+            "components": "sku1,sku2",
+            "code": 2,
+            "discounts": {"value": "1.00"},
+            "count": 3,
+        },
+        {
+            "total": 5,
+            "live": 0,
+            "extra_data": {"a": 1},
+            "components": [],
+            "code": "2",
+            "discounts": [{"value": "1.00", "new": 1}],
+            "count": "three",
+        },
+        {"total": "undefined"},  # an order total the reference's field table shows
+    ]
+    report = compare(records, schema, OrdergrooveZone("America/Chicago"))
+    assert [(f.path, f.records) for f in report.unknown_fields] == [("discounts[0].new", 1)]
+    assert report.never_seen == []
+    assert [(d.path, d.seen, d.schema, d.converts) for d in report.form_differences] == [
+        ("count", "string", "integer", False),
+        ("total", "string", "number", False),
+    ]
