@@ -50,7 +50,6 @@ HTTP_ERROR = "HTTP error"
 UNREACHABLE = "unreachable"
 #: Short, stable names of the response shapes, for the JSON form.
 SHAPE_CODES = {ENVELOPE: "v2_envelope", BARE_ARRAY: "bare_array", SINGLE_OBJECT: "single_object"}
-_INDEX = re.compile(r"\[\d+\]")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
 
@@ -215,6 +214,8 @@ class _Tally:
             converts = not containers and self._converts(value, spec)
             key = (norm, kind, _documented_form(spec))
             self._count(self.forms, key, path, number, (converts, note))
+            entry = self.forms[key]
+            entry[2] = (entry[2][0] and converts, entry[2][1])  # one unconvertible is enough
 
     def _difference(self, value: t.Any, kind: str, spec: dict, types: set[str]) -> str | None:
         """None when ``value`` is in a form the schema documents, else a short note.
