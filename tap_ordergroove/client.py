@@ -298,12 +298,21 @@ class OrdergrooveStream(OrdergrooveHTTPStream):
         if not self.tombstone_type or not url:
             return None
         last_seq = after = int(self.stream_state.get(WEBHOOK_SEQ, 0))
+        # An item may be announced twice (order.delete and item.remove): one retrieve
+        # per object, one tombstone per distinct snapshot (a later one still wins).
+        gone: dict[str, bool] = {}
+        emitted: dict[str, dict] = {}
         for event in read_events(url, after):
             last_seq = event.seq
             for deletion in deletions(event):
                 if deletion.object_type != self.tombstone_type or not deletion.snapshot:
                     continue
-                if self.object_gone(deletion.public_id):
+                if emitted.get(deletion.public_id) == deletion.snapshot:
+                    continue
+                if deletion.public_id not in gone:
+                    gone[deletion.public_id] = self.object_gone(deletion.public_id)
+                if gone[deletion.public_id]:
+                    emitted[deletion.public_id] = deletion.snapshot
                     yield {**deletion.snapshot, DELETED_AT: deletion.deleted_at}
                 else:
                     self.logger.info(

@@ -289,16 +289,32 @@ class TapOrdergroove(Tap):
         command = super().get_singer_command()
         command.help = cls.__doc__
         command.epilog = HELP_EPILOG
+        command.params.append(
+            click.Option(
+                ["--check"],
+                is_flag=True,
+                help="Read the first page of every stream and report drift from the schema "
+                "(nothing is synced); --format=json for a bug report. docs/check-mode.md",
+            )
+        )
         return command
 
     @classmethod
-    def invoke(cls, *, state: t.IO[str] | None = None, **kwargs: t.Any) -> None:  # type: ignore[override]
+    def invoke(  # type: ignore[override]
+        cls, *, state: t.IO[str] | None = None, check: bool = False, **kwargs: t.Any
+    ) -> None:
         """The SDK's sync command, with the tap's own errors as one line (see ``_errors``).
 
         The ``--state`` file is checked first: the SDK would die on an empty one (what a
         failed run leaves behind a careless ``> state.json``) with a JSON traceback.
+        ``--check`` runs ``check.py`` instead of a sync.
         """
         with cls._errors():
+            if check:
+                from tap_ordergroove.check import run_cli
+
+                code = run_cli(cls, kwargs.get("config"), kwargs.get("about_format"))
+                raise click.exceptions.Exit(code)
             checked = None if state is None else io.StringIO(read_state_file(state))
             super().invoke(state=checked, **kwargs)
 

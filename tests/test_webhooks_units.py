@@ -90,7 +90,7 @@ def test_options_win_over_environment_which_wins_over_defaults():
     settings = resolve(parse("--port", "9100"), env)
     assert settings.port == 9100
     assert settings.store_url == "sqlite:///env.db"
-    assert settings.host == "127.0.0.1" and settings.tolerance_seconds == 300
+    assert settings.host == "127.0.0.1" and settings.tolerance_seconds == 4 * 24 * 3600
     assert settings.max_body_bytes == 1048576
     assert resolve(parse(), env).port == 9000
 

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tap_ordergroove.webhooks.signature import DEFAULT_MAX_AGE_SECONDS, FUTURE_SKEW_SECONDS
+
 DEFAULT_KEY_ENV = "OG_WEBHOOK_KEY"
 
 
@@ -64,8 +66,10 @@ OPTIONS = (
         "--tolerance-seconds",
         "OG_WEBHOOK_TOLERANCE_SECONDS",
         int,
-        300,
-        "reject signatures whose ts is further than this from the server clock",
+        DEFAULT_MAX_AGE_SECONDS,
+        "oldest signed ts accepted, in seconds: Ordergroove retries a failed delivery for up "
+        "to 3 days and may keep the first ts, so the default is 4 days; replays are harmless "
+        f"(stored once by event id). A ts more than {FUTURE_SKEW_SECONDS} s ahead is refused",
     ),
     Option(
         "--max-body-bytes",

@@ -3,8 +3,17 @@
 Ordergroove signs ``f"{ts}." + raw_body`` with HMAC-SHA256 and the route's verification key and
 sends ``Ordergroove-Signature: ts=<unix>,sig=<hex>``. While a key is being rotated (24 hours) the
 header carries two ``sig=`` values, one per key, and the receiver may hold both keys too: a
-request is genuine when any signature matches any key. The timestamp is part of the signed bytes,
-so checking its age stops an attacker from replaying a captured request later.
+request is genuine when any signature matches any key.
+
+How old may a signed ``ts`` be? Ordergroove documents ``ts`` only as "a timestamp of
+transmission" (Webhooks Verification page) and does not say whether a retry is signed anew.
+It retries a failed delivery for a long time: 5 attempts over minutes (Configuring Your Server
+page), up to 60 attempts over 9-10 hours (Webhooks API Overview), by some accounts up to 3 days.
+If a retry keeps its first ``ts``, a short window would refuse every retry sent after an outage
+longer than the window, and those deletes would be lost for good. A replay costs nothing
+(events are stored once by id and the body is signed), so the default accepts a ``ts`` up to
+4 days old (the longest horizon, 3 days, plus a day of margin). A ``ts`` in the future is only
+clock skew and gets at most ``FUTURE_SKEW_SECONDS``.
 """
 
 from __future__ import annotations
@@ -19,6 +28,10 @@ HEADER = "Ordergroove-Signature"
 _HEX_SHA256 = re.compile(r"[0-9a-fA-F]{64}")
 _UNIX_SECONDS = re.compile(r"[0-9]{1,12}")
 _MAX_SIGNATURES = 8  # two during a rotation; more is garbage and only costs HMACs
+#: Default oldest accepted ``ts`` age: Ordergroove's longest retry horizon (3 days) plus a day.
+DEFAULT_MAX_AGE_SECONDS = 4 * 24 * 60 * 60
+#: A ``ts`` ahead of the server clock by more than this is refused (clock skew only).
+FUTURE_SKEW_SECONDS = 300
 
 
 class SignatureError(Exception):
@@ -66,7 +79,10 @@ def compute_signature(key: str, ts: str, body: bytes) -> str:
 class SignatureVerifier:
     """Checks header, timestamp age and HMAC against every configured key."""
 
-    def __init__(self, keys: Sequence[str], tolerance_seconds: int) -> None:
+    def __init__(
+        self, keys: Sequence[str], tolerance_seconds: int = DEFAULT_MAX_AGE_SECONDS
+    ) -> None:
+        """``tolerance_seconds``: the oldest signed ``ts`` accepted (``--tolerance-seconds``)."""
         cleaned = tuple(key for key in keys if key)
         if not cleaned:
             raise ValueError("at least one non-empty verification key is required")
@@ -74,6 +90,7 @@ class SignatureVerifier:
             raise ValueError(f"tolerance_seconds must be at least 1, got {tolerance_seconds}")
         self._keys = cleaned
         self.tolerance_seconds = tolerance_seconds
+        self.future_seconds = min(FUTURE_SKEW_SECONDS, tolerance_seconds)
 
     @property
     def key_count(self) -> int:
@@ -83,14 +100,20 @@ class SignatureVerifier:
     def verify(self, header: str | None, body: bytes, now: float) -> int:
         """Return the signed timestamp, or raise :class:`SignatureError`.
 
-        The age check runs first so a replayed request costs no HMAC work, then every
-        (key, signature) pair is compared in constant time.
+        The age check runs first so a request far outside the window costs no HMAC work,
+        then every (key, signature) pair is compared in constant time.
         """
         parsed = parse_header(header)
         ts = int(parsed.ts)
-        if abs(now - ts) > self.tolerance_seconds:
+        if now - ts > self.tolerance_seconds:
             raise SignatureError(
-                f"timestamp outside the {self.tolerance_seconds} s tolerance; check the clock"
+                f"timestamp older than the {self.tolerance_seconds} s tolerance "
+                "(--tolerance-seconds)"
+            )
+        if ts - now > self.future_seconds:
+            raise SignatureError(
+                f"timestamp more than the {self.future_seconds} s tolerance in the future; "
+                "check the clock"
             )
         matched = False
         for key in self._keys:
