@@ -66,6 +66,8 @@ TARGET_CSV = Target("meltanolabs-target-csv", ("meltanolabs-target-csv==0.5.0",)
 TARGET_JSONL = Target("target-jsonl", ("target-jsonl==0.1.4",), "target-jsonl")
 TARGET_DUCKDB = Target("target-duckdb", ("target-duckdb==0.8.0", "duckdb==2.0.1"), "target-duckdb")
 TARGETS = (MELTANOLABS_POSTGRES, PIPELINEWISE_POSTGRES, TARGET_CSV, TARGET_JSONL, TARGET_DUCKDB)
+#: target-csv once more, with the file naming docs/targets.md advises.
+CSV_PER_RUN = "meltanolabs-target-csv, a file per run"
 
 
 def cache_root() -> Path:
@@ -371,6 +373,12 @@ def target_configs(workdir: Path, schema: str) -> dict[str, dict]:
         },
         # overwrite_behavior is left out: 0.5.0 rewrites each file every run whatever it says.
         TARGET_CSV.name: {"output_path": str(workdir / "csv")},
+        # What docs/targets.md advises instead: a file per stream and run.
+        CSV_PER_RUN: {
+            "output_path": str(workdir / "csv-per-run"),
+            "file_naming_scheme": "{stream_name}-{timestamp}.csv",
+            "timestamp_format": "%Y%m%dT%H%M%S%f",
+        },
         TARGET_JSONL.name: {"destination_path": str(workdir / "jsonl"), "do_timestamp_file": False},
         TARGET_DUCKDB.name: {
             "filepath": str(workdir / "duckdb" / "warehouse.duckdb"),
@@ -397,6 +405,7 @@ def world(tmp_path_factory) -> Iterator[World]:
     schema = f"og_targets_{uuid.uuid4().hex[:8]}"
     with ThreadPoolExecutor(max_workers=len(TARGETS)) as pool:
         bins = dict(zip((t.name for t in TARGETS), pool.map(target_bin, TARGETS), strict=True))
+    bins[CSV_PER_RUN] = bins[TARGET_CSV.name]
     fake = start_fake()
     try:
         config = tap_config(fake)
@@ -404,7 +413,7 @@ def world(tmp_path_factory) -> Iterator[World]:
         schemas = {s["tap_stream_id"]: s["schema"] for s in catalog["streams"]}
         expected = expected_tables(fake.dataset, schemas)
         configs = target_configs(workdir, schema)
-        names = [t.name for t in TARGETS]
+        names = [*(t.name for t in TARGETS), CSV_PER_RUN]
 
         run1 = run_tap(workdir / "tap1", config)
         first = pipe_all(bins, configs, run1.stdout, workdir, names)
@@ -554,6 +563,18 @@ def test_target_csv_writes_every_row_with_exact_money_and_each_run_replaces_the_
     assert len(rows) == len(world.second_records["orders"]) < world.expected["orders"].rows
     (changed,) = [r for r in rows if r["public_id"] == world.changed_order]
     assert changed["total"] == NEW_TOTAL
+
+
+def test_target_csv_with_a_file_per_run_keeps_every_run(world):
+    out = Path(world.configs[CSV_PER_RUN]["output_path"])
+    assert world.second[CSV_PER_RUN].returncode == 0, world.second[CSV_PER_RUN].stderr[-3000:]
+    files = sorted(out.glob("orders-*.csv"))
+    assert len(files) == 2  # one per run, the older one untouched
+    rows = []
+    for path in files:
+        with path.open(newline="") as handle:
+            rows += list(csv.DictReader(handle))
+    assert_appended(rows, world)
 
 
 def test_target_jsonl_writes_every_row_with_exact_money_and_appends(world):
