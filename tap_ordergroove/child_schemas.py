@@ -1,7 +1,7 @@
 """Schemas of the child tables: one row per element of an array field of a parent object.
 
 Every child table starts with the same four columns, so one SQL condition finds the
-current children of every table (see the README, "Child tables"):
+current children of every table (see docs/child-tables.md):
 
 - the parent's key (``subscription``, ``item``, ``offer_profile``, ``external_product_id``);
 - ``child_key``: the element's own stable key, its ``public_id`` where it has one, else

@@ -12,7 +12,7 @@ parent writes its children's RECORDs itself, once per parent record, and each ch
 SCHEMA once, and ACTIVATE_VERSION and STATE once, after the parent's last page:
 
 - incremental parents (subscriptions, items) give incremental children: a changed parent
-  re-sends all its children with its new update time; the README gives the SQL condition
+  re-sends all its children with its new update time; docs/child-tables.md gives the SQL condition
   that leaves out children the parent no longer has;
 - full-table parents (products, offer profiles), and incremental parents during a deletes
   resync, read the whole table, so their children get ACTIVATE_VERSION after the last page

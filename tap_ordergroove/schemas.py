@@ -1,7 +1,7 @@
 """JSON schemas of every Ordergroove object the tap emits, one clean type per field.
 
 The API is loose (see ``coerce.py``): the types here are what the tap converts
-to, not what the API happens to send. Choices, documented in the README:
+to, not what the API happens to send. Choices, documented in docs/types.md:
 
 - money: ``number`` (exact ``Decimal`` on the wire; NUMERIC in Postgres);
 - timestamps: ``date-time`` strings in UTC with an explicit offset;

@@ -1,6 +1,6 @@
 """Child tables in the real PostgreSQL through `meltano run`: the current-children condition.
 
-A subscription loses a component between two runs: the README's query for current
+A subscription loses a component between two runs: docs/child-tables.md's query for current
 components returns exactly what the API returns, while the stale row stays (no deletes).
 A product loses a group: its full-table parent was read completely, so the membership row
 is flagged `_sdc_deleted_at`.
@@ -15,7 +15,7 @@ import pytest
 from tests.conftest import start_fake
 from tests.test_meltano_e2e import base_env, connect, meltano_run
 
-#: The README's condition: a child row is current when it carries its parent's update time.
+#: docs/child-tables.md's condition: a child row is current when it has its parent's update time.
 CURRENT_COMPONENTS_SQL = """
 SELECT c.subscription, c.child_key, c.product
 FROM "{schema}".subscription_components c

@@ -1,4 +1,4 @@
-"""The Meltano project, the Meltano Hub files and the README agree with ``--about``.
+"""The Meltano project, the Meltano Hub files and docs/settings.md agree with ``--about``.
 
 The Hub files are also checked with the Hub's own rules (vendored in tests/data/meltano_hub,
 see SOURCE.md there): its JSON schema, its yamllint config, and its name/maintainer checks.
@@ -242,14 +242,14 @@ def test_groups_cover_every_source_the_tap_names_when_none_is_set(tmp_path):
         assert name in in_groups
 
 
-# --- meltano.yml and the README ---------------------------------------------------------------
+# --- meltano.yml and docs/settings.md-----------------------------------------------------------
 
 
-def test_readme_settings_table_is_abouts_markdown_table():
+def test_docs_settings_table_is_abouts_markdown_table():
     table = plugin_definition.settings_table(plugin_definition.about_markdown())
-    readme = (ROOT / "README.md").read_text()
-    assert plugin_definition.readme_with_table(readme, table) == readme, (
-        "README.md's settings table is stale: run scripts/plugin_definition.py --write"
+    doc = (ROOT / "docs" / "settings.md").read_text()
+    assert plugin_definition.doc_with_table(doc, table) == doc, (
+        "docs/settings.md's settings table is stale: run scripts/plugin_definition.py --write"
     )
     for name in ABOUT["settings"]["properties"]:
         assert f"| {name} |" in table
@@ -277,7 +277,7 @@ def test_every_plugin_is_inline_and_a_default_environment_is_set():
                 continue
             assert plugin.get("namespace") and plugin.get("pip_url"), plugin["name"]
             assert "variant" not in plugin
-    # No loader that turns money into floats or drops rows (target-duckdb 0.8): see README.
+    # No loader that turns money into floats or drops rows (target-duckdb 0.8): docs/targets.md.
     assert "target-duckdb" not in {p["name"] for p in project["plugins"]["loaders"]}
 
 

@@ -1,6 +1,6 @@
-"""The README's state-file recipe, run exactly as written, never loses a good state.
+"""The state-file recipe of docs/plain-singer.md, run exactly as written, never loses a good state.
 
-The script is cut out of README.md (after the ``state-recipe`` marker) so the two cannot
+The script is cut out of docs/plain-singer.md (after the ``state-recipe`` marker) so the two cannot
 drift. Scenario: a first run, a failed run (refused key: no STATE at all), a stopped run
 (SIGTERM mid-sync), and a run after each; the file must always hold a resumable state.
 """
@@ -20,9 +20,9 @@ from tests.singer_run import ROOT
 MARKER = "<!-- state-recipe:"
 
 
-def readme_recipe() -> str:
-    text = (ROOT / "README.md").read_text()
-    assert MARKER in text, "README.md lost its state recipe marker"
+def documented_recipe() -> str:
+    text = (ROOT / "docs" / "plain-singer.md").read_text()
+    assert MARKER in text, "docs/plain-singer.md lost its state recipe marker"
     after = text.split(MARKER, 1)[1]
     block = after.split("```bash\n", 1)[1].split("```", 1)[0]
     return textwrap.dedent(block)
@@ -30,7 +30,7 @@ def readme_recipe() -> str:
 
 def run_recipe(workdir, config: dict, *, stop_mid_sync: bool = False) -> int:
     (workdir / "config.json").write_text(json.dumps(config))
-    (workdir / "sync.sh").write_text(readme_recipe())
+    (workdir / "sync.sh").write_text(documented_recipe())
     (workdir / "out.jsonl").unlink(missing_ok=True)  # records seen below are this run's
     env = {**os.environ, "PATH": f"{ROOT / '.venv' / 'bin'}{os.pathsep}{os.environ['PATH']}"}
     proc = subprocess.Popen(
@@ -61,7 +61,7 @@ def out_records(workdir, stream: str) -> int:
     return sum(1 for line in lines if '"RECORD"' in line and f'"stream":"{stream}"' in line)
 
 
-def test_readme_state_recipe_survives_failed_and_stopped_runs(tmp_path):
+def test_documented_state_recipe_survives_failed_and_stopped_runs(tmp_path):
     fake = start_fake()
     try:
         good = tap_config(fake)

@@ -1,11 +1,11 @@
 """Dagster: one job per Ordergroove merchant, each running ``meltano run <merchant> <loader>``.
 
 The jobs come from ``meltano.yml``: every extractor that sets ``stream_map_config.merchant_label``
-(see README "Many merchants") is a merchant. Each job runs Meltano as a subprocess, so Meltano
+(see docs/many-merchants.md) is a merchant. Each job runs Meltano as a subprocess, so Meltano
 keeps doing what it does well (config, state per merchant, plugins) and Dagster adds what a
 home-made scheduler lacks: a schedule inside Ordergroove's window, retries, an alert when a
 merchant's sync finally fails, run history, and run launchers that put each run on its own
-machine (Kubernetes, ECS; README "Orchestration").
+machine (Kubernetes, ECS; docs/orchestration.md).
 
 Run locally: ``dagster dev -f orchestration/dagster/ordergroove_jobs.py`` from the project root.
 Settings (environment): ``MELTANO_PROJECT_ROOT`` (default: this repository), ``MELTANO_BIN``
