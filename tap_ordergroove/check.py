@@ -25,7 +25,7 @@ from datetime import UTC, date, datetime
 from urllib.parse import urlsplit, urlunsplit
 
 from tap_ordergroove.children import ChildStream
-from tap_ordergroove.coerce import ConversionError, build_converter
+from tap_ordergroove.coerce import ConversionError, build
 from tap_ordergroove.envelope import BARE_ARRAY, ENVELOPE, SINGLE_OBJECT, unwrap
 from tap_ordergroove.errors import (
     OrdergrooveAuthError,
@@ -268,7 +268,11 @@ class _Tally:
         """Would the tap's own converter take this value (else a sync stops or quarantines)."""
         converter = self._converters.get(id(spec))
         if converter is None:
-            converter = self._converters[id(spec)] = build_converter(spec, self.zone)
+            convert, nested = build(spec, self.zone)
+            # Only leaves come here: containers are compared field by field by the caller.
+            if nested:
+                return True
+            converter = self._converters[id(spec)] = convert
         try:
             converter(value)
         except (ConversionError, ValueError, TypeError):

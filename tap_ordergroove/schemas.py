@@ -174,7 +174,8 @@ CUSTOMERS = th.PropertiesList(
     th.Property("last_updated", TIMESTAMP),
     th.Property("last_login", TIMESTAMP),
     th.Property("extra_data", JSON_OBJECT),
-    th.Property("locale", th.IntegerType),
+    # integer on the list page (example 42), string on the newer retrieve page: text holds both
+    th.Property("locale", th.StringType),
     th.Property("price_code", th.StringType),
     EXTRA_FIELDS_PROPERTY,
 )

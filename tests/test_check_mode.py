@@ -193,6 +193,9 @@ def test_injected_drift_is_reported_line_by_line(drift, tmp_path):
         "records; a sync cannot convert it)",
     ]
     assert block(out, "items")[1:] == [
+        # gift_context.gift is GraphQL's (GiftContextType); the fake sends the REST fields only
+        "  documented fields never seen:",
+        "    gift_context.gift",
         "  values whose form differs from the schema:",
         f"    quantity: string where the schema has integer (in 1 of {n_items} records; a "
         "sync cannot convert it)",
