@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 import os
 import re
 import sys
@@ -11,6 +12,7 @@ import typing as t
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import cached_property
+from pathlib import Path
 
 import click
 from singer_sdk import Stream, Tap
@@ -19,7 +21,13 @@ from singer_sdk.exceptions import ConfigValidationError
 from singer_sdk.helpers.capabilities import PluginCapabilities, TapCapabilities
 
 from tap_ordergroove import stopping
-from tap_ordergroove.checks import read_state_file, unknown_settings
+from tap_ordergroove.checks import (
+    check_config_file,
+    read_catalog_file,
+    read_state_file,
+    shown,
+    unknown_settings,
+)
 from tap_ordergroove.client import OrdergrooveStream
 from tap_ordergroove.concurrency import (
     MAX_CONCURRENT_STREAMS,
@@ -235,6 +243,46 @@ CONFIG_SCHEMA = th.PropertiesList(
 ).to_dict()
 
 
+#: What to do when a ``--state`` / ``--catalog`` file cannot be opened.
+INPUT_FILE_FIXES = {
+    "state": "Give the path of the last saved state, or leave out `--state` to sync from "
+    "`start_date`.",
+    "catalog": "Make one with `tap-ordergroove --config CONFIG --discover > catalog.json`, or "
+    "leave out `--catalog` to sync every stream.",
+}
+
+
+class _InputFile(click.File):
+    """click's file type, whose failure is one logged line naming the file and the fix."""
+
+    def __init__(self, option: str, logger: logging.Logger) -> None:
+        super().__init__()
+        self.option = option
+        self.logger = logger
+
+    def convert(
+        self, value: t.Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> t.Any:
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter:
+            path = str(value)
+            try:
+                Path(path).open(encoding="utf-8").close()
+            except OSError as exc:
+                reason = exc.strerror or type(exc).__name__
+            else:  # pragma: no cover - click failed for a reason opening does not show
+                reason = "cannot be opened"
+            self.logger.error(
+                "The %s file %s cannot be read: %s. %s",
+                self.option,
+                shown(path, f"--{self.option}"),
+                reason,
+                INPUT_FILE_FIXES[self.option],
+            )
+            raise click.exceptions.Exit(1) from None
+
+
 class TapOrdergroove(Tap):
     """Singer tap for Ordergroove subscription data: REST API, SFTP exports, webhook deletes."""
 
@@ -275,22 +323,49 @@ class TapOrdergroove(Tap):
 
     @classmethod
     def get_singer_command(cls) -> click.Command:
-        """The SDK's command; ``--help`` also says where the settings and the docs are."""
+        """The SDK's command; ``--help`` also says where the settings and the docs are.
+
+        ``--state`` and ``--catalog`` that cannot be opened are one line saying what to do,
+        not click's usage banner.
+        """
         command = super().get_singer_command()
         command.help = cls.__doc__
         command.epilog = HELP_EPILOG
+        for param in command.params:
+            if param.name in INPUT_FILE_FIXES:
+                param.type = _InputFile(param.name, cls.logger)
         return command
 
     @classmethod
-    def invoke(cls, *, state: t.IO[str] | None = None, **kwargs: t.Any) -> None:  # type: ignore[override]
+    def cb_config(cls, ctx: click.Context, param: click.Option, value: tuple[str, ...]) -> t.Any:
+        """``--config``: each file is checked first, so a missing or broken one is one line.
+
+        The SDK would print a 33-46 line traceback that does not name the file.
+        """
+        with cls._errors():
+            for path in value:
+                if path != "ENV":
+                    check_config_file(path)
+        return super().cb_config(ctx, param, value)
+
+    @classmethod
+    def invoke(  # type: ignore[override]
+        cls,
+        *,
+        state: t.IO[str] | None = None,
+        catalog: t.IO[str] | None = None,
+        **kwargs: t.Any,
+    ) -> None:
         """The SDK's sync command, with the tap's own errors as one line (see ``_errors``).
 
-        The ``--state`` file is checked first: the SDK would die on an empty one (what a
-        failed run leaves behind a careless ``> state.json``) with a JSON traceback.
+        The ``--state`` and ``--catalog`` files are checked first: the SDK would die on an
+        empty one (what a failed run leaves behind a careless ``> state.json``) with a JSON
+        traceback.
         """
         with cls._errors():
             checked = None if state is None else io.StringIO(read_state_file(state))
-            super().invoke(state=checked, **kwargs)
+            listed = None if catalog is None else io.StringIO(read_catalog_file(catalog))
+            super().invoke(state=checked, catalog=listed, **kwargs)
 
     @classmethod
     def cb_discover(cls, ctx: click.Context, param: click.Option, value: bool) -> None:
