@@ -288,6 +288,9 @@ class TapOrdergroove(Tap):
 
     name = "tap-ordergroove"
     config_jsonschema = CONFIG_SCHEMA
+    #: True once any request of this run got an HTTP answer; until then a host that does
+    #: not resolve or refuses connections fails within seconds (http_client.py).
+    api_answered = False
     message_writer_class = OrdergrooveWriter
     #: Only what this tap does and tests (no BATCH).
     capabilities = [
