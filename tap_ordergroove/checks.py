@@ -11,10 +11,17 @@ from __future__ import annotations
 
 import difflib
 import json
+import math
+import re
 import typing as t
 from pathlib import Path
 
 from tap_ordergroove.errors import CatalogFileError, ConfigFileError, StateFileError
+
+#: Boolean settings given as text (Meltano passes them through as `kind: string`).
+TRUE_WORDS = frozenset({"true", "1", "yes", "on"})
+FALSE_WORDS = frozenset({"false", "0", "no", "off"})
+_INTEGER = re.compile(r"^[+-]?\d+$")
 
 #: Settings the SDK reads although they are not in its schema: never reported as unknown.
 SDK_SETTINGS = frozenset({"batch_config", "user_agent", "emit_activate_version_messages"})
@@ -34,6 +41,74 @@ def unknown_settings(config: t.Mapping[str, t.Any], known: set[str]) -> list[str
             f"Unknown setting `{key}`.{hint} `tap-ordergroove --about` lists every setting."
         )
     return messages
+
+
+def coerce_setting_strings(
+    config: dict[str, t.Any], properties: t.Mapping[str, t.Any]
+) -> list[str]:
+    """Turn numbers, booleans and options given as text into values; one message per bad one.
+
+    Environment variables are text, and Meltano passes these settings through as text
+    (`kind: string` in meltano.yml): its own `integer`, `decimal` and `options` kinds crash
+    with a 100-line traceback on a bad value, or on any `decimal` at all, and its `boolean`
+    reads a typo such as 'flase' as false. The tap reads the text and refuses what is not
+    a value. Empty text counts as not set, so the default applies. Changes ``config``.
+    """
+    problems = []
+    for name, spec in properties.items():
+        value = config.get(name)
+        if not isinstance(value, str):
+            continue
+        types = _types(spec)
+        if "string" not in types and types & {"integer", "number", "boolean"} and not value.strip():
+            del config[name]
+            continue
+        parsed, expected = _parse(value.strip(), types)
+        if expected:
+            problems.append(_bad_value(name, value, expected, spec))
+            continue
+        config[name] = parsed
+        allowed = spec.get("enum")
+        if allowed and parsed not in allowed:
+            choices = ", ".join(map(str, allowed))
+            problems.append(_bad_value(name, value, f"one of {choices}", spec))
+    return problems
+
+
+def _types(spec: t.Mapping[str, t.Any]) -> set[str]:
+    types = spec.get("type") or []
+    return ({types} if isinstance(types, str) else set(types)) - {"null"}
+
+
+def _parse(text: str, types: set[str]) -> tuple[t.Any, str]:
+    """``(value, "")``, or ``(None, what was expected)`` for text that is no such value."""
+    if "string" in types or not types:  # text is a value (secrets may be all digits)
+        return text, ""
+    if "integer" in types and "number" not in types:
+        return (int(text), "") if _INTEGER.match(text) else (None, "a whole number")
+    if "number" in types:
+        try:
+            number = float(text)
+        except ValueError:
+            return None, "a number"
+        if not math.isfinite(number):
+            return None, "a number"
+        return (int(text) if _INTEGER.match(text) else number), ""
+    if "boolean" in types:
+        if text.lower() in TRUE_WORDS | FALSE_WORDS:
+            return text.lower() in TRUE_WORDS, ""
+        return None, "true or false"
+    return text, ""
+
+
+def _bad_value(name: str, value: str, expected: str, spec: t.Mapping[str, t.Any]) -> str:
+    """One line: the setting, its value (never a secret's: those are text), what to do."""
+    default = f" ({json.dumps(spec['default'])})" if "default" in spec else ""
+    return (
+        f"Setting `{name}` is {value!r}, which is not {expected}. Fix it in the config file, "
+        f"meltano.yml or TAP_ORDERGROOVE_{name.upper()}, or leave it unset for the "
+        f"default{default}."
+    )
 
 
 def read_state_file(file: t.IO[str]) -> str:

@@ -23,6 +23,7 @@ from singer_sdk.helpers.capabilities import PluginCapabilities, TapCapabilities
 from tap_ordergroove import stopping
 from tap_ordergroove.checks import (
     check_config_file,
+    coerce_setting_strings,
     read_catalog_file,
     read_state_file,
     shown,
@@ -309,7 +310,18 @@ class TapOrdergroove(Tap):
 
         jsonschema quotes the offending value ("987654321 is not of type 'string'"), and
         the SDK logs it: an unquoted numeric key in meltano.yml would reach the logs.
+        Numbers, booleans and options given as text (environment variables, Meltano's
+        `kind: string`) are read first; a bad one is one line naming the setting.
         """
+        self.append_builtin_config(self.config_jsonschema)
+        self._setting_problems = coerce_setting_strings(
+            self._config, self.config_jsonschema["properties"]
+        )
+        if self._setting_problems:  # discovery (no raise) refuses them in _check_settings
+            problems = self._setting_problems
+            if not raise_errors:
+                return problems
+            raise ConfigValidationError(" ".join(problems), errors=problems)
         try:
             errors = super()._validate_config(raise_errors=raise_errors)
         except ConfigValidationError as exc:
@@ -402,8 +414,10 @@ class TapOrdergroove(Tap):
 
     def _check_settings(self) -> None:
         """Settings the JSON schema cannot check, refused before any request is made."""
+        problems = list(getattr(self, "_setting_problems", []))
+        if problems:  # a bad value (from discovery, which does not validate) comes first
+            raise ConfigValidationError(" ".join(problems), errors=problems)
         _ = self.zone  # raises for a zone name that is not IANA
-        problems = []
         start = self.config.get("start_date")
         if start:
             try:
