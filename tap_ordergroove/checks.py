@@ -52,7 +52,8 @@ def coerce_setting_strings(
     (`kind: string` in meltano.yml): its own `integer`, `decimal` and `options` kinds crash
     with a 100-line traceback on a bad value, or on any `decimal` at all, and its `boolean`
     reads a typo such as 'flase' as false. The tap reads the text and refuses what is not
-    a value. Empty text counts as not set, so the default applies. Changes ``config``.
+    a value. Empty text counts as not set, so the default applies; so does a bad value
+    (removed from ``config``) for discovery, which needs none of them. Changes ``config``.
     """
     problems = []
     for name, spec in properties.items():
@@ -64,14 +65,14 @@ def coerce_setting_strings(
             del config[name]
             continue
         parsed, expected = _parse(value.strip(), types)
+        allowed = spec.get("enum")
+        if not expected and allowed and parsed not in allowed:
+            expected = f"one of {', '.join(map(str, allowed))}"
         if expected:
             problems.append(_bad_value(name, value, expected, spec))
+            del config[name]  # discovery goes on with the default; a sync stops
             continue
         config[name] = parsed
-        allowed = spec.get("enum")
-        if allowed and parsed not in allowed:
-            choices = ", ".join(map(str, allowed))
-            problems.append(_bad_value(name, value, f"one of {choices}", spec))
     return problems
 
 

@@ -415,7 +415,14 @@ class TapOrdergroove(Tap):
     def _check_settings(self) -> None:
         """Settings the JSON schema cannot check, refused before any request is made."""
         problems = list(getattr(self, "_setting_problems", []))
-        if problems:  # a bad value (from discovery, which does not validate) comes first
+        if problems and getattr(self, "_discovering", False):
+            # Discovery does not need these values (their defaults stand in); under
+            # `meltano run` the sync then stops with the same line, not "Catalog discovery
+            # failed" and Meltano's traceback.
+            for problem in problems:
+                self.logger.warning("%s A sync stops here.", problem)
+            problems = []
+        if problems:  # only reached without the SDK's validation (--discover)
             raise ConfigValidationError(" ".join(problems), errors=problems)
         _ = self.zone  # raises for a zone name that is not IANA
         start = self.config.get("start_date")
@@ -483,12 +490,37 @@ class TapOrdergroove(Tap):
         """Keeps cursor chains of one object type sequential across streams."""
         return ReaderSlots(self.sync_lock)
 
+    def run_discovery(self) -> str:
+        """``--discover`` (and Meltano's ``select --list``): no credentials needed.
+
+        Discovery contacts nothing, so a new project can list and select streams before
+        it has a key; only a sync needs a source.
+        """
+        self._discovering = True
+        return super().run_discovery()
+
     def discover_streams(self) -> list:
-        """The REST list endpoints when `api_key` is set, the SFTP reports when `sftp_host` is."""
-        check_sources(self.config)
+        """The REST list endpoints when `api_key` is set, the SFTP reports when `sftp_host` is.
+
+        Discovery with no source at all lists the REST streams (what `api_key` adds); a
+        sync with no source stops with the one line ``check_sources`` writes.
+        """
+        no_source = not (
+            self.config.get("api_key")
+            or sftp_configured(self.config)
+            or self.config.get("webhook_store_url")
+        )
+        discovering_only = no_source and getattr(self, "_discovering", False)
+        if not discovering_only:
+            check_sources(self.config)
         self._check_settings()
         streams: list = []
-        if self.config.get("api_key"):
+        if discovering_only:
+            self.logger.warning(
+                "No source is configured (`api_key`, `sftp_host` or `webhook_store_url`): "
+                "listing the REST API streams, which `api_key` reads. A sync needs a source."
+            )
+        if self.config.get("api_key") or discovering_only:
             streams += [stream_type(tap=self) for stream_type in STREAM_TYPES]
             streams += [stream_type(tap=self) for stream_type in CHILD_STREAM_TYPES]
             if self.config.get("reconcile_upcoming_deletes"):
