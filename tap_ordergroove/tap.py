@@ -317,10 +317,8 @@ class TapOrdergroove(Tap):
         self._setting_problems = coerce_setting_strings(
             self._config, self.config_jsonschema["properties"]
         )
-        if self._setting_problems:  # discovery (no raise) refuses them in _check_settings
+        if self._setting_problems and raise_errors:  # discovery: see _check_settings
             problems = self._setting_problems
-            if not raise_errors:
-                return problems
             raise ConfigValidationError(" ".join(problems), errors=problems)
         try:
             errors = super()._validate_config(raise_errors=raise_errors)

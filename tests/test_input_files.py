@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.singer_run import ROOT
+from tests.conftest import tap_config
+from tests.singer_run import ROOT, run_tap
 
 TAP = str(ROOT / ".venv" / "bin" / "tap-ordergroove")
 SECRET = "config-file-secret-0123456789"
@@ -101,3 +102,38 @@ def test_catalog_file_that_is_not_a_json_object(tmp_path, good_config, content, 
     (tmp_path / "catalog.json").write_text(content)
     proc = run_cli(tmp_path, "--config", str(good_config), "--catalog", "catalog.json")
     assert_one_line(proc, "The catalog file catalog.json (--catalog, ", says, "--discover")
+
+
+# --- settings given as text (environment variables, Meltano's `kind: string`) ------------------
+
+
+def test_numbers_and_booleans_given_as_text_are_read(shared_fake, tmp_path):
+    before = len(shared_fake.request_log.snapshot())
+    config = tap_config(
+        shared_fake,
+        page_size="7",
+        lookback_minutes="2.5",
+        retry_backoff_seconds="0.05",
+        one_time_incentives_incremental="false",
+        max_tries=" ",  # empty text: the default
+    )
+    run = run_tap(tmp_path, config, streams=["one_time_incentives"])
+    assert run.records["one_time_incentives"]
+    pages = [
+        e
+        for e in shared_fake.request_log.snapshot()[before:]
+        if e["path"] == "/one_time_incentives/" and e["params"]["page_size"] != "1"
+    ]
+    assert pages and {e["params"]["page_size"] for e in pages} == {"7"}
+    assert not any("last_updated_start" in e["params"] for e in pages)
+
+
+def test_a_bad_text_value_warns_in_discovery_and_stops_a_sync(tmp_path, good_config):
+    config = {**json.loads(good_config.read_text()), "page_size": "ten"}
+    good_config.write_text(json.dumps(config))
+    discovery = run_cli(tmp_path, "--config", str(good_config), "--discover")
+    assert discovery.returncode == 0, discovery.stderr
+    assert "orders" in {s["tap_stream_id"] for s in json.loads(discovery.stdout)["streams"]}
+    assert "Setting `page_size` is 'ten', which is not a whole number." in discovery.stderr
+    sync = run_cli(tmp_path, "--config", str(good_config))
+    assert_one_line(sync, "Setting `page_size` is 'ten', which is not a whole number.", "(100)")
