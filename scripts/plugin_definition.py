@@ -57,11 +57,16 @@ SETTINGS_GROUPS = [
     ["sftp_host", "sftp_private_key", "sftp_username"],
     ["webhook_store_url"],
 ]
+#: Meltano setting kind per JSON type. Numbers, booleans and options are `string`: Meltano
+#: 4.4 crashes on any `decimal` from an environment variable ("Decimal is not JSON
+#: serializable"), prints a 100-line traceback for a bad `integer` or `options` value, and
+#: reads a `boolean` typo ('flase') as false. As `string` the text reaches the tap, which
+#: reads it and refuses a bad value in one line (checks.coerce_setting_strings).
 _KINDS = {
     "string": "string",
-    "integer": "integer",
-    "number": "decimal",
-    "boolean": "boolean",
+    "integer": "string",
+    "number": "string",
+    "boolean": "string",
     "object": "object",
     "array": "array",
 }
@@ -104,9 +109,6 @@ def setting(name: str, spec: dict) -> dict:
         result["value"] = spec["default"]
     if spec.get("secret"):
         result["sensitive"] = True
-    if "enum" in spec:
-        result["kind"] = "options"
-        result["options"] = [{"label": str(o).title(), "value": o} for o in spec["enum"]]
     return result
 
 

@@ -45,3 +45,11 @@ class WebhookStoreError(OrdergrooveError):
 
 class StateFileError(OrdergrooveError):
     """The ``--state`` file is empty or not a JSON object (e.g. a failed run's leftovers)."""
+
+
+class ConfigFileError(OrdergrooveError):
+    """A ``--config`` file is missing, unreadable, not JSON or not a JSON object."""
+
+
+class CatalogFileError(OrdergrooveError):
+    """The ``--catalog`` file is missing, empty or not a JSON object."""

@@ -12,6 +12,7 @@ import json
 import os
 import random
 import re
+import time
 import typing as t
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -57,6 +58,13 @@ RETRYABLE_EXCEPTIONS = (  # retried with backoff; anything else fails at once
 )
 MAX_RETRY_AFTER_SECONDS = 300.0
 MAX_BACKOFF_SECONDS = 60.0
+#: Until the API has answered once in this run, a host that cannot be resolved or refuses
+#: the connection is almost always a wrong `base_url`: a few quick tries, then the error.
+FIRST_CONTACT_TRIES = 3
+FIRST_CONTACT_SECONDS = 10.0
+FIRST_CONTACT_MAX_WAIT = 2.0
+#: Longest failure text in a retry warning (an API body or a urllib3 chain can run to 500+).
+MAX_REASON_CHARS = 160
 _BODY_ATTR = "_ordergroove_body"
 _TAGS = re.compile(r"<[^>]*>")
 #: Numbers Ordergroove sends unquoted become exact decimals, never floats; msgspec also
@@ -214,6 +222,7 @@ class OrdergrooveHTTPStream(RESTStream):
                 raise
         if limit.aborted:
             raise stopping.StopRequested
+        self._tap.api_answered = True  # type: ignore[attr-defined]
         if limit.expired:  # cut as it completed: the pooled connection may be dead
             self.requests_session.close()
         self._write_request_duration_log(
@@ -281,26 +290,31 @@ class OrdergrooveHTTPStream(RESTStream):
         return int(self.config["max_tries"])
 
     def backoff_handler(self, details: t.Mapping[str, t.Any]) -> None:
-        """One warning per retry, naming the path and the failure, never the key.
+        """One short warning per retry, naming the path and the failure, never the key.
 
-        The first one also says how long the tap will keep trying, so an unreachable
-        host does not look like a hang for the minutes the retries take.
+        The first one also says when the tap will give up, so an unreachable host does not
+        look like a hang for the time the retries take.
         """
         exc = details.get("exception")
         tries = int(details.get("tries") or 0)
+        limit = int(details.get("limit") or self.backoff_max_tries())
         budget = ""
-        if tries == 1:
+        if tries == 1 and details.get("first_contact"):
             budget = (
-                f"; will give up after {self.backoff_max_tries()} tries, at most about "
-                f"{_duration(self._worst_case_wait())} from now (`max_tries`, "
-                "`retry_backoff_seconds`)"
+                f"; the API has not answered yet, giving up after {limit} tries or "
+                f"{FIRST_CONTACT_SECONDS:.0f} s"
+            )
+        elif tries == 1:
+            budget = (
+                f"; will give up after {limit} tries, at most about "
+                f"{_duration(self._worst_case_wait())} from now (`max_tries`)"
             )
         self.logger.warning(
-            "Retrying %s after try %d of %d failed (%s); waiting %.1f s%s",
+            "Retrying %s: try %d of %d failed (%s); waiting %.1f s%s",
             self.path,
             tries,
-            self.backoff_max_tries(),
-            _describe(exc),
+            limit,
+            _short(_describe(exc)),
             details.get("wait") or 0.0,
             budget,
         )
@@ -330,27 +344,53 @@ class OrdergrooveHTTPStream(RESTStream):
     def _with_retries(
         self, func: Callable, prepared_request: requests.PreparedRequest, context: Context | None
     ) -> t.Any:
+        """Try until an answer, a fatal error, or the retry budget is spent.
+
+        A host that cannot be resolved or refuses the connection before the API has
+        answered once in this run gets ``FIRST_CONTACT_TRIES`` quick tries within
+        ``FIRST_CONTACT_SECONDS``: it is a wrong `base_url` or no network, which backing
+        off for minutes does not fix. Once the API has answered, every failure gets the
+        full ``max_tries`` budget (a blip or a restart at Ordergroove clears).
+        """
         waits = self.backoff_wait_generator()
         next(waits)
-        tries = self.backoff_max_tries()
-        for attempt in range(1, tries + 1):
+        started = time.monotonic()
+        attempt = 0
+        while True:
+            attempt += 1
             try:
                 return func(prepared_request, context)
             except requests.exceptions.SSLError as exc:
                 raise OrdergrooveTLSError(self._tls_message(exc)) from None
             except RETRYABLE_EXCEPTIONS as exc:
-                if attempt == tries:
-                    raise self._gave_up(exc) from exc
+                first_contact = _never_connected(exc) and not getattr(
+                    self._tap, "api_answered", False
+                )
+                limit = self.backoff_max_tries()
+                if first_contact:
+                    limit = min(limit, FIRST_CONTACT_TRIES)
+                if attempt >= limit:
+                    raise self._gave_up(exc, attempt) from exc
                 wait = waits.send(exc)
-                self.backoff_handler({"exception": exc, "tries": attempt, "wait": wait})
+                if first_contact:
+                    wait = min(wait, FIRST_CONTACT_MAX_WAIT)
+                    if time.monotonic() - started + wait > FIRST_CONTACT_SECONDS:
+                        raise self._gave_up(exc, attempt) from exc
+                self.backoff_handler(
+                    {
+                        "exception": exc,
+                        "tries": attempt,
+                        "wait": wait,
+                        "limit": limit,
+                        "first_contact": first_contact,
+                    }
+                )
                 stopping.sleep(wait)
-        raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
 
-    def _gave_up(self, exc: BaseException) -> Exception:
+    def _gave_up(self, exc: BaseException, tries: int) -> Exception:
         """The error after the last try, written for the person reading the log."""
-        tries = self.backoff_max_tries()
         if _never_connected(exc):
-            return OrdergrooveConnectionError(self._connection_message(exc))
+            return OrdergrooveConnectionError(self._connection_message(exc, tries))
         if isinstance(exc, NotJSONError):
             return OrdergrooveResponseError(
                 f"Ordergroove answered {_describe(exc)} on each of {tries} tries. Check "
@@ -364,9 +404,9 @@ class OrdergrooveHTTPStream(RESTStream):
             "later, or raise `max_tries` / `request_timeout`."
         )
 
-    def _connection_message(self, exc: BaseException) -> str:
+    def _connection_message(self, exc: BaseException, tries: int) -> str:
         return (
-            f"Could not connect to {self._where()} after {self.backoff_max_tries()} tries: "
+            f"Could not connect to {self._where()} after {tries} tries: "
             f"{_connection_reason(exc)}. Check `base_url` (when set it replaces "
             "`environment`), `environment`, and this machine's network, proxy and DNS."
         )
@@ -415,9 +455,37 @@ def _ssl_reason(exc: requests.exceptions.SSLError) -> str:
 
 
 def _describe(exc: BaseException | None) -> str:
-    """A short, key-free description of a request failure."""
+    """A key-free description of a request failure, without urllib3's nested reprs."""
     if exc is None:
         return "unknown error"
     if isinstance(exc, RetriableAPIError):
         return str(exc)
+    if _never_connected(exc):
+        return _connection_reason(exc)
+    if isinstance(exc, PageDeadlineExceeded):
+        return str(exc)
+    if isinstance(exc, requests.exceptions.Timeout):
+        return f"timed out ({type(exc).__name__})"
+    if isinstance(exc, requests.exceptions.ConnectionError | ConnectionResetError):
+        return f"connection dropped ({_innermost(exc)})"
     return f"{type(exc).__name__}: {exc}"
+
+
+def _innermost(exc: BaseException) -> str:
+    """The deepest cause's own words ('Remote end closed connection without response')."""
+    seen: BaseException = exc
+    while True:
+        inner = next(
+            (arg for arg in getattr(seen, "args", ()) if isinstance(arg, BaseException)), None
+        )
+        inner = inner or getattr(seen, "reason", None) or seen.__cause__
+        if not isinstance(inner, BaseException) or inner is seen:
+            break
+        seen = inner
+    text = str(seen) if not seen.args or not isinstance(seen.args[-1], str) else seen.args[-1]
+    return text or type(seen).__name__
+
+
+def _short(text: str) -> str:
+    """At most ``MAX_REASON_CHARS`` characters, for a retry warning that fits on a line."""
+    return text if len(text) <= MAX_REASON_CHARS else text[: MAX_REASON_CHARS - 3] + "..."

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 import os
 import re
 import sys
@@ -11,6 +12,7 @@ import typing as t
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import cached_property
+from pathlib import Path
 
 import click
 from singer_sdk import Stream, Tap
@@ -19,7 +21,14 @@ from singer_sdk.exceptions import ConfigValidationError
 from singer_sdk.helpers.capabilities import PluginCapabilities, TapCapabilities
 
 from tap_ordergroove import stopping
-from tap_ordergroove.checks import read_state_file, unknown_settings
+from tap_ordergroove.checks import (
+    check_config_file,
+    coerce_setting_strings,
+    read_catalog_file,
+    read_state_file,
+    shown,
+    unknown_settings,
+)
 from tap_ordergroove.client import OrdergrooveStream
 from tap_ordergroove.concurrency import (
     MAX_CONCURRENT_STREAMS,
@@ -245,11 +254,54 @@ CONFIG_SCHEMA = th.PropertiesList(
 ).to_dict()
 
 
+#: What to do when a ``--state`` / ``--catalog`` file cannot be opened.
+INPUT_FILE_FIXES = {
+    "state": "Give the path of the last saved state, or leave out `--state` to sync from "
+    "`start_date`.",
+    "catalog": "Make one with `tap-ordergroove --config CONFIG --discover > catalog.json`, or "
+    "leave out `--catalog` to sync every stream.",
+}
+
+
+class _InputFile(click.File):
+    """click's file type, whose failure is one logged line naming the file and the fix."""
+
+    def __init__(self, option: str, logger: logging.Logger) -> None:
+        super().__init__()
+        self.option = option
+        self.logger = logger
+
+    def convert(
+        self, value: t.Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> t.Any:
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter:
+            path = str(value)
+            try:
+                Path(path).open(encoding="utf-8").close()
+            except OSError as exc:
+                reason = exc.strerror or type(exc).__name__
+            else:  # pragma: no cover - click failed for a reason opening does not show
+                reason = "cannot be opened"
+            self.logger.error(
+                "The %s file %s cannot be read: %s. %s",
+                self.option,
+                shown(path, f"--{self.option}"),
+                reason,
+                INPUT_FILE_FIXES[self.option],
+            )
+            raise click.exceptions.Exit(1) from None
+
+
 class TapOrdergroove(Tap):
     """Singer tap for Ordergroove subscription data: REST API, SFTP exports, webhook deletes."""
 
     name = "tap-ordergroove"
     config_jsonschema = CONFIG_SCHEMA
+    #: True once any request of this run got an HTTP answer; until then a host that does
+    #: not resolve or refuses connections fails within seconds (http_client.py).
+    api_answered = False
     message_writer_class = OrdergrooveWriter
     #: Only what this tap does and tests (no BATCH).
     capabilities = [
@@ -268,7 +320,16 @@ class TapOrdergroove(Tap):
 
         jsonschema quotes the offending value ("987654321 is not of type 'string'"), and
         the SDK logs it: an unquoted numeric key in meltano.yml would reach the logs.
+        Numbers, booleans and options given as text (environment variables, Meltano's
+        `kind: string`) are read first; a bad one is one line naming the setting.
         """
+        self.append_builtin_config(self.config_jsonschema)
+        self._setting_problems = coerce_setting_strings(
+            self._config, self.config_jsonschema["properties"]
+        )
+        if self._setting_problems and raise_errors:  # discovery: see _check_settings
+            problems = self._setting_problems
+            raise ConfigValidationError(" ".join(problems), errors=problems)
         try:
             errors = super()._validate_config(raise_errors=raise_errors)
         except ConfigValidationError as exc:
@@ -285,7 +346,11 @@ class TapOrdergroove(Tap):
 
     @classmethod
     def get_singer_command(cls) -> click.Command:
-        """The SDK's command; ``--help`` also says where the settings and the docs are."""
+        """The SDK's command; ``--help`` also says where the settings and the docs are.
+
+        ``--state`` and ``--catalog`` that cannot be opened are one line saying what to do,
+        not click's usage banner.
+        """
         command = super().get_singer_command()
         command.help = cls.__doc__
         command.epilog = HELP_EPILOG
@@ -297,17 +362,37 @@ class TapOrdergroove(Tap):
                 "(nothing is synced); --format=json for a bug report. docs/check-mode.md",
             )
         )
+        for param in command.params:
+            if param.name in INPUT_FILE_FIXES:
+                param.type = _InputFile(param.name, cls.logger)
         return command
 
     @classmethod
+    def cb_config(cls, ctx: click.Context, param: click.Option, value: tuple[str, ...]) -> t.Any:
+        """``--config``: each file is checked first, so a missing or broken one is one line.
+
+        The SDK would print a 33-46 line traceback that does not name the file.
+        """
+        with cls._errors():
+            for path in value:
+                if path != "ENV":
+                    check_config_file(path)
+        return super().cb_config(ctx, param, value)
+
+    @classmethod
     def invoke(  # type: ignore[override]
-        cls, *, state: t.IO[str] | None = None, check: bool = False, **kwargs: t.Any
+        cls,
+        *,
+        state: t.IO[str] | None = None,
+        catalog: t.IO[str] | None = None,
+        check: bool = False,
+        **kwargs: t.Any,
     ) -> None:
         """The SDK's sync command, with the tap's own errors as one line (see ``_errors``).
 
-        The ``--state`` file is checked first: the SDK would die on an empty one (what a
-        failed run leaves behind a careless ``> state.json``) with a JSON traceback.
-        ``--check`` runs ``check.py`` instead of a sync.
+        The ``--state`` and ``--catalog`` files are checked first: the SDK would die on an
+        empty one (what a failed run leaves behind a careless ``> state.json``) with a JSON
+        traceback. ``--check`` runs ``check.py`` instead of a sync.
         """
         with cls._errors():
             if check:
@@ -316,7 +401,8 @@ class TapOrdergroove(Tap):
                 code = run_cli(cls, kwargs.get("config"), kwargs.get("about_format"))
                 raise click.exceptions.Exit(code)
             checked = None if state is None else io.StringIO(read_state_file(state))
-            super().invoke(state=checked, **kwargs)
+            listed = None if catalog is None else io.StringIO(read_catalog_file(catalog))
+            super().invoke(state=checked, catalog=listed, **kwargs)
 
     @classmethod
     def cb_discover(cls, ctx: click.Context, param: click.Option, value: bool) -> None:
@@ -350,8 +436,17 @@ class TapOrdergroove(Tap):
 
     def _check_settings(self) -> None:
         """Settings the JSON schema cannot check, refused before any request is made."""
+        problems = list(getattr(self, "_setting_problems", []))
+        if problems and getattr(self, "_discovering", False):
+            # Discovery does not need these values (their defaults stand in); under
+            # `meltano run` the sync then stops with the same line, not "Catalog discovery
+            # failed" and Meltano's traceback.
+            for problem in problems:
+                self.logger.warning("%s A sync stops here.", problem)
+            problems = []
+        if problems:  # only reached without the SDK's validation (--discover)
+            raise ConfigValidationError(" ".join(problems), errors=problems)
         _ = self.zone  # raises for a zone name that is not IANA
-        problems = []
         start = self.config.get("start_date")
         if start:
             try:
@@ -417,12 +512,37 @@ class TapOrdergroove(Tap):
         """Keeps cursor chains of one object type sequential across streams."""
         return ReaderSlots(self.sync_lock)
 
+    def run_discovery(self) -> str:
+        """``--discover`` (and Meltano's ``select --list``): no credentials needed.
+
+        Discovery contacts nothing, so a new project can list and select streams before
+        it has a key; only a sync needs a source.
+        """
+        self._discovering = True
+        return super().run_discovery()
+
     def discover_streams(self) -> list:
-        """The REST list endpoints when `api_key` is set, the SFTP reports when `sftp_host` is."""
-        check_sources(self.config)
+        """The REST list endpoints when `api_key` is set, the SFTP reports when `sftp_host` is.
+
+        Discovery with no source at all lists the REST streams (what `api_key` adds); a
+        sync with no source stops with the one line ``check_sources`` writes.
+        """
+        no_source = not (
+            self.config.get("api_key")
+            or sftp_configured(self.config)
+            or self.config.get("webhook_store_url")
+        )
+        discovering_only = no_source and getattr(self, "_discovering", False)
+        if not discovering_only:
+            check_sources(self.config)
         self._check_settings()
         streams: list = []
-        if self.config.get("api_key"):
+        if discovering_only:
+            self.logger.warning(
+                "No source is configured (`api_key`, `sftp_host` or `webhook_store_url`): "
+                "listing the REST API streams, which `api_key` reads. A sync needs a source."
+            )
+        if self.config.get("api_key") or discovering_only:
             streams += [stream_type(tap=self) for stream_type in STREAM_TYPES]
             streams += [stream_type(tap=self) for stream_type in CHILD_STREAM_TYPES]
             if self.config.get("reconcile_upcoming_deletes"):

@@ -12,7 +12,8 @@ import time
 
 import pytest
 
-from tests.conftest import API_KEY, tap_config
+from tests.conftest import API_KEY, start_fake, tap_config
+from tests.live_tap import start_tap
 from tests.singer_run import run_tap
 
 STREAM = ["orders"]
@@ -92,7 +93,57 @@ def test_an_unreachable_host_says_at_the_first_failure_how_long_it_will_retry(tm
     assert run.returncode == 1
     first = next(line for line in run.stderr.splitlines() if "Retrying" in line)
     assert "try 1 of 3" in first
-    assert "will give up after 3 tries, at most about 0.2 s from now" in first
+    assert "the API has not answered yet, giving up after 3 tries or 10 s" in first
     last = next(line for line in run.stderr.splitlines() if "Could not connect to" in line)
     assert "connection refused" in last
     assert "meltano.yml" not in last, "the hint must make sense after `pip install`"
+
+
+@pytest.mark.parametrize(
+    ("base_url", "reason"),
+    [
+        (f"http://127.0.0.1:{_closed_port()}", "connection refused"),
+        ("http://nonexistent.invalid", "the host name does not resolve"),
+    ],
+    ids=["closed-port", "unresolvable-host"],
+)
+def test_a_first_request_that_cannot_connect_fails_within_seconds(tmp_path, base_url, reason):
+    """Default retry settings (8 tries, 1 s base): this took 86-96 s and seven warnings of
+    up to 534 characters. Until the API has answered once, a wrong host is a setting to
+    fix, not a blip to wait out: 3 quick tries, short warnings, the one-line error."""
+    started = time.monotonic()
+    run = run_tap(tmp_path, {"api_key": API_KEY, "base_url": base_url}, check=False)
+    elapsed = time.monotonic() - started
+    assert run.returncode == 1
+    assert not run.messages
+    retries = [line for line in run.stderr.splitlines() if "Retrying" in line]
+    assert len(retries) == 2, retries  # tries 1 and 2 of 3; the 3rd ends in the error
+    assert all(len(line) < 250 for line in retries), max(retries, key=len)
+    assert all(reason in line for line in retries)
+    last = run.stderr.strip().splitlines()[-1]
+    assert f"Could not connect to {base_url} after 3 tries: {reason}." in last
+    assert "Traceback" not in run.stderr
+    assert elapsed < 30, f"took {elapsed:.1f} s"  # functional bound; ~2 s of retries measured
+
+
+def test_refusals_after_the_api_answered_keep_the_full_retry_budget(tmp_path):
+    """A restart at Ordergroove mid-run is waited out for `max_tries`, not 3 quick tries."""
+    fake = start_fake(customers=150)
+    url = fake.url
+    try:
+        config = tap_config(fake, max_tries=5, retry_backoff_seconds=0.2, page_size=1)
+        tap = start_tap(tmp_path, config, streams=STREAM)
+        deadline = time.monotonic() + 60
+        while len(fake.request_log.snapshot()) < 3 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert len(fake.request_log.snapshot()) >= 3, "the tap never reached the API"
+    finally:
+        fake.stop()  # the port now refuses connections
+    assert tap.proc.wait(timeout=120) == 1
+    stderr = tap.stderr_path.read_text()
+    retries = [line for line in stderr.splitlines() if "Retrying" in line]
+    assert len(retries) == 4, retries
+    assert "will give up after 5 tries" in retries[0]
+    assert all(len(line) < 250 for line in retries), max(retries, key=len)
+    last = stderr.strip().splitlines()[-1]
+    assert f"Could not connect to {url} after 5 tries: connection refused." in last

@@ -176,13 +176,14 @@ def test_client_side_rate_limit_paces_requests(shared_fake, tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("config", "message"),
+    ("mode", "config", "message"),
     [
-        ({}, "No Ordergroove source is configured"),
-        ({"api_key": "k", "timezone": "Central"}, "Setting `timezone` is 'Central'"),
+        # --discover with no source lists the REST streams (tests/test_meltano_env.py).
+        ("--test", {}, "No Ordergroove source is configured"),
+        ("--discover", {"api_key": "k", "timezone": "Central"}, "Setting `timezone` is 'Central'"),
+        ("--test", {"api_key": "k", "timezone": "Central"}, "Setting `timezone` is 'Central'"),
     ],
 )
-@pytest.mark.parametrize("mode", ["--discover", "--test"])
 def test_discover_and_test_print_setting_errors_as_one_line(tmp_path, config, message, mode):
     path = tmp_path / "config.json"
     path.write_text(json.dumps(config))

@@ -193,11 +193,12 @@ def sample_values(tmp_path_factory) -> dict:
 
 
 def tap_accepts(config: dict, tmp_path: Path) -> bool:
-    """Whether ``tap-ordergroove --discover`` accepts ``config`` (it validates before reading)."""
+    """Whether a sync accepts ``config``: ``--test=schema`` validates it and writes the schemas,
+    reading nothing (``--discover`` needs no source at all, so it cannot tell)."""
     path = tmp_path / "config.json"
     path.write_text(json.dumps(config))
     run = subprocess.run(
-        [sys.executable, "-m", "tap_ordergroove", "--config", str(path), "--discover"],
+        [sys.executable, "-m", "tap_ordergroove", "--config", str(path), "--test=schema"],
         capture_output=True,
         text=True,
         timeout=120,
@@ -229,7 +230,7 @@ def test_groups_cover_every_source_the_tap_names_when_none_is_set(tmp_path):
     path = tmp_path / "config.json"
     path.write_text("{}")
     run = subprocess.run(
-        [sys.executable, "-m", "tap_ordergroove", "--config", str(path), "--discover"],
+        [sys.executable, "-m", "tap_ordergroove", "--config", str(path), "--test=schema"],
         capture_output=True,
         text=True,
         timeout=120,

@@ -28,11 +28,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from tap_ordergroove.webhooks.paths import HEALTH_PATH, WEBHOOK_PATH
 from tap_ordergroove.webhooks.signature import HEADER, SignatureError, SignatureVerifier
 from tap_ordergroove.webhooks.store import EventStore, NewEvent, StoreError
 
-WEBHOOK_PATH = "/webhooks/ordergroove"
-HEALTH_PATH = "/health"
 MAX_CREATED_UNIX = 10**11  # year ~5138: anything larger is not a unix time in seconds
 
 access_logger = logging.getLogger("tap_ordergroove.webhooks.access")

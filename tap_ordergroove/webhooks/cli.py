@@ -15,6 +15,7 @@ import sys
 from collections.abc import Sequence
 from importlib import metadata
 
+from tap_ordergroove.webhooks.paths import HEALTH_PATH, WEBHOOK_PATH
 from tap_ordergroove.webhooks.settings import ServeSettings, SettingsError, add_options, resolve
 from tap_ordergroove.webhooks.store import (
     EventStore,
@@ -38,7 +39,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
-    serve = commands.add_parser("serve", help="run the HTTP receiver")
+    serve = commands.add_parser(
+        "serve",
+        help="run the HTTP receiver",
+        description="Run the HTTP receiver. Give Ordergroove the webhook URL "
+        f"http://HOST:PORT{WEBHOOK_PATH} (by default http://127.0.0.1:8000{WEBHOOK_PATH}; "
+        "in production the https:// URL of the reverse proxy in front of it). "
+        f"Health check: GET {HEALTH_PATH}.",
+    )
     add_options(serve)
     events = commands.add_parser("events", help="print stored events as JSON lines")
     events.add_argument("--store", default=None, help="store URL [env OG_WEBHOOK_STORE]")
@@ -90,6 +98,9 @@ def _serve(settings: ServeSettings) -> int:
         settings.tolerance_seconds,
         settings.max_body_bytes,
     )
+    if store.backend == "sqlite":
+        logger.info("SQLite store file: %s", store.path.resolve())  # type: ignore[attr-defined]
+    logger.info("%s", webhook_url_line(settings.host, settings.port))
     uvicorn.run(
         create_app(store, verifier, config),
         host=settings.host,
@@ -102,6 +113,22 @@ def _serve(settings: ServeSettings) -> int:
         timeout_graceful_shutdown=10,
     )
     return 0
+
+
+def webhook_url_line(host: str, port: int) -> str:
+    """The URL to give Ordergroove: the one thing a new user must copy from the log.
+
+    Listening on every interface (0.0.0.0, ::), the address others reach is this machine's
+    own, which the receiver cannot know; the line says so instead of printing 0.0.0.0.
+    """
+    if host in {"0.0.0.0", "::", ""}:  # noqa: S104 - naming the wildcard, not binding it
+        return (
+            f"Webhook URL for Ordergroove: http://<this machine's address>:{port}{WEBHOOK_PATH} "
+            f"(listening on every interface; Ordergroove calls https://, so put a TLS proxy in "
+            f"front and give it https://<your host>{WEBHOOK_PATH})"
+        )
+    shown = f"[{host}]" if ":" in host else host
+    return f"Webhook URL for Ordergroove: http://{shown}:{port}{WEBHOOK_PATH}"
 
 
 def _open_checked(url: str) -> EventStore | None:
