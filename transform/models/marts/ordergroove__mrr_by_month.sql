@@ -43,7 +43,7 @@ placed_by_month as (
 run_rate as (
     select m.merchant_label, m.currency_code, m.month,
            count(s.subscription_id) as active_subscriptions,
-           coalesce(sum(s.monthly_value), 0) as run_rate_mrr
+           round(coalesce(sum(s.monthly_value), 0), 2) as run_rate_mrr
     from months as m
     left join subs as s
         on s.merchant_label = m.merchant_label and s.currency_code = m.currency_code
