@@ -20,17 +20,21 @@ them is simply its first 10 characters: the Python side needs no time-zone code 
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
 import time
 import uuid
 from collections import Counter, defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
 from fake_ordergroove.webhook_sender import WebhookSender
 from tests.conftest import start_fake
-from tests.test_meltano_e2e import base_env, connect, meltano_run
+from tests.test_meltano_e2e import MELTANO, ROOT, base_env, connect, meltano_run
 from tests.test_webhooks_support import Receiver
 
 KEY = "whsec-dbt-0123456789"
@@ -96,7 +100,18 @@ def built(tmp_path_factory):
         started = time.monotonic()
         proc = meltano_run(env, *run, "dbt-postgres:build")
         cases["build_seconds"] = time.monotonic() - started
+        cases["target"] = str(tmp / "target")
         cases["log"] = proc.stderr
+        docs = subprocess.run(
+            [MELTANO, "invoke", "dbt-postgres:docs-generate"],
+            cwd=ROOT,
+            env={**os.environ, **env},
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+        cases["docs"] = (docs.returncode, docs.stderr[-3000:])
         yield fake.dataset, schema, f"{schema}_dbt", cases
     finally:
         receiver.stop()
@@ -395,3 +410,13 @@ def test_every_model_and_test_ran_green(built):
     log = cases["log"]
     assert "Completed successfully" in log, log[-3000:]
     assert " ERROR=0 " in log and " SKIP=0 " in log
+
+
+def test_dbt_docs_generate_works(built):
+    *_, cases = built
+    returncode, log = cases["docs"]
+    assert returncode == 0, log
+    target = Path(cases["target"])
+    assert (target / "index.html").is_file()
+    catalog = json.loads((target / "catalog.json").read_text())
+    assert "model.ordergroove.ordergroove__mrr_by_month" in catalog["nodes"]
