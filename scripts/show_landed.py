@@ -249,6 +249,7 @@ def change(api_url: str) -> int:
                 "new_total": new_total,
                 "product": product["external_product_id"],
                 "product_name": product.get("name"),
+                "product_price": product.get("price"),
             }
         )
     )
@@ -342,7 +343,10 @@ def independent_figures(api_url: str, as_of: date, month: str) -> dict[str, dict
         cell["n"] += 1
         if as_of.isoformat() <= order["place"][:10] < end:
             cell["next30"] += Decimal(order["total"])
-    prices = {p["external_product_id"]: p["price"] for p in api_records(api_url, "products")}
+    # A product deleted from the catalog keeps its last price (the models use the landed row).
+    gone = json.loads(CHANGES.read_text()) if CHANGES.exists() else {}
+    prices = {gone["product"]: gone["product_price"]} if gone.get("product_price") else {}
+    prices |= {p["external_product_id"]: p["price"] for p in api_records(api_url, "products")}
     last = (date.fromisoformat(f"{month}-01") + timedelta(days=31)).replace(day=1) - timedelta(
         days=1
     )

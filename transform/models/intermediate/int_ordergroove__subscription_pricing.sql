@@ -1,5 +1,6 @@
 -- Grain: one row per merchant_label, subscription_id (not deleted).
--- unit_price: the subscription's own price, else its product's current price (source named).
+-- unit_price: the subscription's own price, else its product's price (source named; a product
+-- gone from the catalog keeps its last landed price).
 -- orders_per_month: from every/every_period, an average month being 365.25/12 days, so
 -- "every 30 days" is 1.0146 orders a month (never 0: daily cadences count).
 -- monthly_value: unit_price x quantity x orders_per_month, list price before offer discounts.
@@ -8,7 +9,7 @@ with subs as (
 ),
 
 products as (
-    select merchant_label, product_id, price from {{ ref('stg_ordergroove__products') }}
+    select merchant_label, product_id, price, is_deleted from {{ ref('stg_ordergroove__products') }}
 )
 
 select
@@ -21,6 +22,7 @@ select
     s.quantity,
     coalesce(s.price, p.price) as unit_price,
     case when s.price is not null then 'subscription.price'
+         when p.price is not null and p.is_deleted then 'product.price (deleted product)'
          when p.price is not null then 'product.price' end as unit_price_source,
     s.every,
     s.every_period,
