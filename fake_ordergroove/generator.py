@@ -603,6 +603,9 @@ def _customers(g: _Gen, ref: dict[str, Any], products: dict[str, Any]) -> None:
         c_created = randint(start, as_of - 120 * _DAY)
         first, last = choice(_FIRST), choice(_LAST)
         c_created_s = fmt(c_created)
+        # Every 7th customer buys in Canadian dollars (no random draw: the data stays as it
+        # was otherwise), so analytics prove they never add up money across currencies.
+        currency = "CAD" if ci % 7 == 3 else "USD"
         add(
             "customers",
             {
@@ -727,7 +730,7 @@ def _customers(g: _Gen, ref: dict[str, Any], products: dict[str, Any]) -> None:
                     "cancelled": fmt(cancelled_ts) if cancelled_ts is not None else None,
                     "cancel_reason": reason,
                     "cancel_reason_code": g.string_or_int(code) if code is not None else None,
-                    "currency_code": "USD",
+                    "currency_code": currency,
                     "iteration": choice((None, "1", "2", "3")),
                     "sequence": choice((None, "0", "1")),
                     "session_id": hex_id() if random_() < 0.5 else None,
@@ -899,7 +902,7 @@ def _customers(g: _Gen, ref: dict[str, Any], products: dict[str, Any]) -> None:
                     "extra_data": g.extra_data(),
                     "locked": status == 1 and random_() < 0.02,
                     "oos_free_shipping": random_() < 0.03,
-                    "currency_code": "USD",
+                    "currency_code": currency,
                     "has_plan": has_plan,
                 },
                 o_created_s,

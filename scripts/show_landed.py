@@ -10,6 +10,11 @@ Steps (``scripts/demo`` runs them in this order, with ``meltano run`` in between
   product (Ordergroove reports no deletes: the full-table read finds it gone).
 - ``check-changes URL``: after the second run, the update landed in place and the product is
   a soft delete (``_sdc_deleted_at`` set, its data kept); the other rows still match the API.
+- ``delete-upcoming URL``: hard-delete a few upcoming orders and one item with no webhook, as
+  Ordergroove does on a skip or an out-of-stock item.
+- ``analytics URL``: after a run with reconciliation on and ``dbt-postgres:build``, the naive
+  upcoming count beside the dbt staging count and the API's, then next-30-days revenue and
+  one month's run-rate MRR per currency beside the same figures computed from the API.
 
 Exits 1 on any mismatch.
 """
@@ -39,6 +44,9 @@ DATA_DIR = ROOT / "output" / "pgdata"
 CHANGES = ROOT / "output" / "demo-changes.json"
 DATABASE = "ordergroove"
 SCHEMA = "ordergroove"
+ANALYTICS = "ordergroove_analytics"  # where dbt-postgres builds the models (transform/)
+DEMO_AS_OF = "2026-01-15"  # the demo pins dbt's as_of_date (OG_AS_OF_DATE) to this day
+DEMO_MONTH = "2025-06"
 CENTRAL = ZoneInfo("America/Chicago")
 MONEY_COLUMNS = (("orders", "total"), ("orders", "sub_total"), ("items", "price"))
 
@@ -241,6 +249,7 @@ def change(api_url: str) -> int:
                 "new_total": new_total,
                 "product": product["external_product_id"],
                 "product_name": product.get("name"),
+                "product_price": product.get("price"),
             }
         )
     )
@@ -287,7 +296,133 @@ def check_changes(api_url: str) -> int:
 def reset() -> int:
     with warehouse() as cur:
         cur.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(SCHEMA)))
+        cur.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(ANALYTICS)))
     return 0
+
+
+def delete_upcoming(api_url: str) -> int:
+    """Ordergroove-style hard deletes with no webhook: a few upcoming orders (a skip or a
+    cancel) and one item of another upcoming order (out of stock). Only the reconciliation
+    (`reconcile_upcoming_deletes`) can see them."""
+    items = api_records(api_url, "items")
+    per_order: dict[str, list[str]] = {}
+    for item in items:
+        per_order.setdefault(item["order"], []).append(item["public_id"])
+    upcoming = sorted(o["public_id"] for o in api_records(api_url, "orders") if o["status"] == 1)
+    doomed, trimmed = upcoming[:4], next(o for o in upcoming[4:] if len(per_order.get(o, [])) > 1)
+    for order in doomed:
+        control(api_url, "delete", {"object": "orders", "key": order})
+    control(api_url, "delete", {"object": "items", "key": per_order[trimmed][0]})
+    print(f"\nDeleted in the API, no event: {len(doomed)} upcoming orders and 1 item of {trimmed}")
+    return 0
+
+
+def month_value(every: int, period: int) -> Decimal:
+    """Orders a month for a cadence (an average month is 365.25/12 days), as the models."""
+    days = Decimal("365.25") / 12
+    return {
+        1: days / every,
+        2: days / (7 * every),
+        3: 1 / Decimal(every),
+        4: 1 / Decimal(12 * every),
+    }[period]
+
+
+def independent_figures(api_url: str, as_of: date, month: str) -> dict[str, dict[str, Any]]:
+    """From the API's own records, with no SQL: per currency, live upcoming orders, their
+    value in the 30 days from ``as_of``, and run-rate MRR at the end of ``month``. Central
+    naive timestamps make the merchant's local date their first 10 characters."""
+    end = (as_of + timedelta(days=30)).isoformat()
+    out: dict[str, dict[str, Any]] = {}
+    for order in api_records(api_url, "orders"):
+        if order["status"] != 1:
+            continue
+        cell = out.setdefault(
+            order["currency_code"], {"n": 0, "next30": Decimal(0), "mrr": Decimal(0)}
+        )
+        cell["n"] += 1
+        if as_of.isoformat() <= order["place"][:10] < end:
+            cell["next30"] += Decimal(order["total"])
+    # A product deleted from the catalog keeps its last price (the models use the landed row).
+    gone = json.loads(CHANGES.read_text()) if CHANGES.exists() else {}
+    prices = {gone["product"]: gone["product_price"]} if gone.get("product_price") else {}
+    prices |= {p["external_product_id"]: p["price"] for p in api_records(api_url, "products")}
+    last = (date.fromisoformat(f"{month}-01") + timedelta(days=31)).replace(day=1) - timedelta(
+        days=1
+    )
+    for sub in api_records(api_url, "subscriptions"):
+        live = sub["live"] is True or sub["live"] == "True"
+        if sub["cancelled"] is None and not live:
+            continue
+        if sub["start_date"] > last.isoformat():
+            continue
+        if sub["cancelled"] is not None and sub["cancelled"][:10] <= last.isoformat():
+            continue
+        price = sub["price"] if sub["price"] is not None else prices.get(sub["product"])
+        if price is None:
+            continue
+        cell = out.setdefault(
+            sub["currency_code"], {"n": 0, "next30": Decimal(0), "mrr": Decimal(0)}
+        )
+        cell["mrr"] += (
+            Decimal(price) * sub["quantity"] * month_value(sub["every"], sub["every_period"])
+        )
+    return out
+
+
+def analytics(api_url: str) -> int:
+    """After `dbt-postgres:build`: the naive query, the staging model and the API side by side,
+    then next-30-days upcoming revenue and one month's MRR beside the independent figure."""
+    as_of, month = date.fromisoformat(DEMO_AS_OF), DEMO_MONTH
+    truth = independent_figures(api_url, as_of, month)
+    problems: list[str] = []
+    with warehouse() as cur:
+        naive = cur.execute(
+            sql.SQL("SELECT count(*) FROM {} WHERE status = 1 AND _sdc_deleted_at IS NULL").format(
+                sql.Identifier(SCHEMA, "orders")
+            )
+        ).fetchone()[0]
+        staged = cur.execute(
+            sql.SQL("SELECT count(*) FROM {} WHERE status = 1 AND NOT is_deleted").format(
+                sql.Identifier(ANALYTICS, "stg_ordergroove__orders")
+            )
+        ).fetchone()[0]
+        api = sum(cell["n"] for cell in truth.values())
+        print("\nUpcoming orders (status 1):")
+        print(f"  naive  orders WHERE status = 1 AND _sdc_deleted_at IS NULL : {naive}")
+        print(f"  dbt    stg_ordergroove__orders WHERE NOT is_deleted        : {staged}")
+        print(f"  API    orders with status 1 right now                      : {api}")
+        if staged != api:
+            problems.append(f"staging has {staged} upcoming orders, the API {api}")
+        next30 = dict(
+            cur.execute(
+                sql.SQL(
+                    "SELECT currency_code, sum(upcoming_value) FROM {} "
+                    "WHERE within_30_days GROUP BY 1"
+                ).format(sql.Identifier(ANALYTICS, "ordergroove__upcoming_revenue"))
+            ).fetchall()
+        )
+        mrr = dict(
+            cur.execute(
+                sql.SQL("SELECT currency_code, run_rate_mrr FROM {} WHERE month = %s").format(
+                    sql.Identifier(ANALYTICS, "ordergroove__mrr_by_month")
+                ),
+                (date.fromisoformat(f"{month}-01"),),
+            ).fetchall()
+        )
+    print(
+        f"\n{'per currency':<14}{'next 30 days from ' + DEMO_AS_OF:>34}"
+        f"{'run-rate MRR ' + month:>28}"
+    )
+    print(f"{'':<14}{'dbt':>17}{'API':>17}{'dbt':>14}{'API':>14}")
+    for currency in sorted(truth):
+        want_30 = truth[currency]["next30"]
+        want_mrr = truth[currency]["mrr"].quantize(Decimal("0.01"))
+        got_30, got_mrr = next30.get(currency, Decimal(0)), mrr.get(currency)
+        print(f"{currency:<14}{got_30:>17}{want_30:>17}{got_mrr!s:>14}{want_mrr:>14}")
+        if got_30 != want_30 or got_mrr != want_mrr:
+            problems.append(f"{currency}: dbt {got_30}/{got_mrr}, API {want_30}/{want_mrr}")
+    return report(problems, "The models agree with the API; the naive query does not.")
 
 
 def report(problems: list[str], success: str) -> int:
@@ -301,11 +436,20 @@ def report(problems: list[str], success: str) -> int:
 
 def main(argv: list[str]) -> int:
     """Dispatch one step (see the module docstring)."""
-    steps = {"check": check, "change": change, "check-changes": check_changes}
+    steps = {
+        "check": check,
+        "change": change,
+        "check-changes": check_changes,
+        "delete-upcoming": delete_upcoming,
+        "analytics": analytics,
+    }
     if argv[:1] == ["reset"]:
         return reset()
     if len(argv) != 2 or argv[0] not in steps:
-        print("usage: show_landed.py reset | check URL | change URL | check-changes URL")
+        print(
+            "usage: show_landed.py reset | check URL | change URL | check-changes URL"
+            " | delete-upcoming URL | analytics URL"
+        )
         return 2
     return steps[argv[0]](argv[1])
 

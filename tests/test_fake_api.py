@@ -719,8 +719,11 @@ def test_new_fields_are_consistent_with_their_relations(shared):
             for i in items_by_order.get(order["public_id"], [])
         ]
         assert order["has_plan"] is any(plans)
-        assert order["currency_code"] == "USD"
+        assert order["currency_code"] in {"USD", "CAD"}
     assert any(o["has_plan"] for o in data["orders"])
+    # A second currency, per customer: analytics must never add them up.
+    assert {o["currency_code"] for o in data["orders"]} == {"USD", "CAD"}
+    assert {s["currency_code"] for s in data["subscriptions"]} == {"USD", "CAD"}
     offers = {offer for p in data["offer_profiles"] for offer in p["offers"]}
     assert {s["offer"] for s in data["subscriptions"]} <= offers
     for product in data["products"]:

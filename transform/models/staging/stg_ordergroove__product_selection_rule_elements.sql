@@ -1,0 +1,23 @@
+-- Grain: one row per merchant_label, product_id, selection_rule, child_key (one element of the parent's array).
+-- is_deleted: flagged itself, parent deleted, or no longer current (parent re-read without it).
+with c as (
+    select * from {{ og_source('product_selection_rule_elements', [
+        'external_product_id text', 'child_key text', 'position bigint', 'product_last_update timestamp',
+        'selection_rule text', 'public_id text', 'product text', 'starting_ordinal bigint', 'start text', 'end text']) }} as s
+),
+
+p as (
+    select merchant_label, product_id, last_update_at_utc, is_deleted
+    from {{ ref('stg_ordergroove__products') }}
+)
+
+select
+    c.merchant_label,
+    c.external_product_id as product_id,
+    c.child_key,
+    c.position,
+    {{ og_ts('c.product_last_update', 'parent_updated') }},
+    c.selection_rule, c.public_id as element_id, c.product as element_product_id, c.starting_ordinal, c.start, c."end",
+    {{ og_child_delete('c.product_last_update', 'p', 'product_id', 'last_update_at_utc') }}
+from c
+left join p on p.merchant_label = c.merchant_label and p.product_id = c.external_product_id

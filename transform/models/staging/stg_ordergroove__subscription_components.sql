@@ -1,0 +1,23 @@
+-- Grain: one row per merchant_label, subscription_id, child_key (one element of the parent's array).
+-- is_deleted: flagged itself, parent deleted, or no longer current (parent re-read without it).
+with c as (
+    select * from {{ og_source('subscription_components', [
+        'subscription text', 'child_key text', 'position bigint', 'subscription_updated timestamp',
+        'public_id text', 'product text', 'quantity bigint']) }} as s
+),
+
+p as (
+    select merchant_label, subscription_id, updated_at_utc, is_deleted
+    from {{ ref('stg_ordergroove__subscriptions') }}
+)
+
+select
+    c.merchant_label,
+    c.subscription as subscription_id,
+    c.child_key,
+    c.position,
+    {{ og_ts('c.subscription_updated', 'parent_updated') }},
+    c.public_id as component_id, c.product as product_id, c.quantity,
+    {{ og_child_delete('c.subscription_updated', 'p', 'subscription_id', 'updated_at_utc') }}
+from c
+left join p on p.merchant_label = c.merchant_label and p.subscription_id = c.subscription
