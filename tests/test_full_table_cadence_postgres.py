@@ -3,7 +3,7 @@
 A run that skips the full-table streams flags nothing deleted (it sends nothing for them),
 although a product and a payment were removed from the API; the next run that reads them
 (the interval has passed: the saved read time is moved back with `meltano state set`)
-flags exactly those rows, and deletes nothing.
+flags exactly those rows, and deletes nothing; `meltano run --full-refresh` reads them at once.
 """
 
 from __future__ import annotations
@@ -58,9 +58,11 @@ def age_read_times(env: dict, suffix: str, hours: int) -> None:
         line.strip() for line in meltano_state(env, "list").splitlines() if suffix in line
     ]
     state = json.loads(meltano_state(env, "get", state_id))
-    for entry in state["singer_state"]["bookmarks"].values():
-        if READ_AT in entry:
-            entry[READ_AT] = utc_iso(parse_instant(entry[READ_AT]) - timedelta(hours=hours))
+    bookmarks = state["singer_state"]["bookmarks"]
+    assert all(READ_AT in bookmarks[stream] for stream in STREAMS), "kept by the skipped run"
+    for stream in STREAMS:
+        entry = bookmarks[stream]
+        entry[READ_AT] = utc_iso(parse_instant(entry[READ_AT]) - timedelta(hours=hours))
     meltano_state(env, "set", "--force", state_id, json.dumps(state))
 
 
@@ -111,5 +113,11 @@ def test_a_skipped_run_flags_nothing_and_the_next_reading_run_flags_the_deletes(
         assert flagged(schema, "products") == {product}
         assert flagged(schema, "payments") == {payment}
         assert {table: count(schema, table) for table in KEYS} == totals  # soft deletes only
+
+        fake.request_log.clear()
+        meltano_run(env, "--full-refresh", *run)  # no state: read although just read
+        assert page_requests(fake, "/products/") > 0
+        assert page_requests(fake, "/payments/") > 0
+        assert flagged(schema, "products") == {product}
     finally:
         fake.stop()
