@@ -7,6 +7,8 @@ is moved by writing an older ``full_table_read_at`` into the state between runs.
 from __future__ import annotations
 
 import copy
+import signal
+import time
 from datetime import timedelta
 
 import pytest
@@ -17,6 +19,7 @@ from tap_ordergroove.resync import RESYNCED_AT
 from tap_ordergroove.tap import TapOrdergroove
 from tap_ordergroove.timezones import parse_instant, utc_iso
 from tests.conftest import start_fake, tap_config
+from tests.live_tap import start_tap
 from tests.singer_run import run_tap
 
 PRODUCT_CHILD = "product_selection_rules"
@@ -57,7 +60,7 @@ def aged(state: dict, hours: float, *streams: str) -> dict:
 
 
 def config(fake, **overrides) -> dict:
-    return tap_config(fake, full_table_every_hours=24, page_size=10, **overrides)
+    return tap_config(fake, **{"full_table_every_hours": 24, "page_size": 10, **overrides})
 
 
 def test_two_runs_inside_the_interval_read_once_and_after_it_again(fake, tmp_path):
@@ -121,6 +124,29 @@ def test_a_failed_full_read_is_retried_next_run(fake, tmp_path):
 
     fake.request_log.clear()
     redone = run_tap(tmp_path / "3", config(fake), state=failed.state, streams=["payments"])
+    assert requests_to(fake, "/payments/") > 1
+    assert messages(redone, "payments")[-1]["type"] == "ACTIVATE_VERSION"
+    assert parse_instant(read_at(redone, "payments")) > parse_instant(read_at(first, "payments"))
+
+
+def test_a_stopped_full_read_is_redone_next_run(fake, tmp_path):
+    first = run_tap(tmp_path / "1", config(fake), streams=["payments"])
+    old = aged(first.state, 25, "payments")
+    fake.latency_ms = 200
+    fake.request_log.clear()
+    tap = start_tap(tmp_path / "2", config(fake, page_size=3), state=old, streams=["payments"])
+    deadline = time.monotonic() + 60
+    while requests_to(fake, "/payments/") < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)  # the tap buffers RECORD lines: watch the requests at the fake
+    assert requests_to(fake, "/payments/") < len(first.records["payments"]) / 3, "read ended"
+    assert tap.signal(signal.SIGTERM).returncode == 143
+    stopped = tap.run()
+    assert "ACTIVATE_VERSION" not in [m["type"] for m in messages(stopped, "payments")]
+    assert read_at(stopped, "payments") == old["bookmarks"]["payments"][READ_AT]
+
+    fake.latency_ms = 0
+    fake.request_log.clear()
+    redone = run_tap(tmp_path / "3", config(fake), state=stopped.state, streams=["payments"])
     assert requests_to(fake, "/payments/") > 1
     assert messages(redone, "payments")[-1]["type"] == "ACTIVATE_VERSION"
     assert parse_instant(read_at(redone, "payments")) > parse_instant(read_at(first, "payments"))
