@@ -89,8 +89,10 @@ def resync_run(stream: OrdergrooveStream) -> bool:
 def skip(stream: OrdergrooveStream) -> bool:
     """True when this run must not read ``stream``; logs one line per table it skips."""
     interval = every(stream)
+    if interval is None:
+        return False
     written = tables(stream)
-    if interval is None or not written:
+    if not written:
         return False
     reads = [last_read(table) for table in written]
     if any(read is None for read in reads):
