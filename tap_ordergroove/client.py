@@ -22,7 +22,7 @@ from singer_sdk.pagination import BaseHATEOASPaginator
 from singer_sdk.singerlib import RecordMessage
 from singer_sdk.streams.rest import HTTPRequest, PageContext
 
-from tap_ordergroove import resync, stopping
+from tap_ordergroove import cadence, resync, stopping
 from tap_ordergroove.coerce import RecordConverter
 from tap_ordergroove.envelope import Page, unwrap
 from tap_ordergroove.events import DELETED_AT, deletions, read_events
@@ -79,6 +79,8 @@ class OrdergrooveStream(OrdergrooveHTTPStream):
     #: Keep fields the schema lacks in ``_extra_fields`` and warn about them (off for
     #: streams that keep a subset of another stream's fields on purpose).
     report_unknown_fields: t.ClassVar[bool] = True
+    #: A full-table stream that ignores ``full_table_every_hours`` (read in full every run).
+    read_every_run: t.ClassVar[bool] = False
 
     is_sorted = False  # Ordergroove pages by `created`, never by the updated timestamp.
     check_sorted = True  # keeps the max replication value while records arrive unsorted
@@ -187,6 +189,17 @@ class OrdergrooveStream(OrdergrooveHTTPStream):
         return record
 
     # Incremental sync -----------------------------------------------------------
+
+    def sync(self, context: Context | None = None) -> None:  # type: ignore[misc]
+        """The SDK's sync, unless ``full_table_every_hours`` says this table is fresh enough.
+
+        Decided before the SDK's ``sync`` writes anything (``cadence``): a skipped stream
+        sends no SCHEMA, RECORD or ACTIVATE_VERSION, so no target flags a row deleted.
+        """
+        if cadence.skip(self):
+            return
+        super().sync(context)
+        cadence.mark_read(self)  # only reached after a complete read
 
     def get_records(self, context: Context | None) -> Iterable[dict[str, t.Any]]:
         """Read every time window in turn (one window unless ``backfill_window_days`` is set).

@@ -192,6 +192,7 @@ class UpcomingOrdersStream(OrdergrooveStream):
     primary_keys = ("public_id",)
     extra_params = {"status": "1"}
     report_unknown_fields = False  # keeps only what identifies the upcoming set
+    read_every_run = True  # the point of the stream: never skipped by full_table_every_hours
     schema = schemas.UPCOMING_ORDERS.to_dict()
 
     def post_process(self, row: dict, context: Context | None = None) -> dict | None:
@@ -212,6 +213,7 @@ class UpcomingItemsStream(OrdergrooveStream):
     primary_keys = ("public_id",)
     extra_params = {"status": "1"}
     report_unknown_fields = False
+    read_every_run = True
     schema = schemas.UPCOMING_ITEMS.to_dict()
 
 

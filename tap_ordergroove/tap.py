@@ -241,6 +241,18 @@ CONFIG_SCHEMA = th.PropertiesList(
         "Empty: never.",
     ),
     th.Property(
+        "full_table_every_hours",
+        th.IntegerType(minimum=0),
+        default=0,
+        title="Read full-table streams every (hours)",
+        description="Read the full-table REST streams (payments, products, offer profiles, "
+        "product groups, merchant cancel reasons, resources) and their child tables at most "
+        "every this many hours; runs in between skip them and send nothing for them. Their "
+        "changes and deletes arrive up to this late. A failed read is redone next run; a run "
+        "without state (`--full-refresh`) or with a deletes resync due reads them. 0: every "
+        "run (docs/full-table-cadence.md).",
+    ),
+    th.Property(
         "webhook_store_url",
         th.StringType,
         secret=True,
