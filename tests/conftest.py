@@ -1,7 +1,10 @@
-"""Shared fixtures: the fake Ordergroove API as a real HTTP server on 127.0.0.1, and the
-test PostgreSQL (chosen and started once per run by tests/pg.py, stopped here at the end)."""
+"""Shared fixtures: the fake Ordergroove API as a real HTTP server on 127.0.0.1, the test
+PostgreSQL (chosen and started once per run by tests/pg.py, stopped here at the end), and a
+Meltano system directory of the run's own (never the project's ``.meltano/``)."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
@@ -11,6 +14,9 @@ from tests import pg
 
 API_KEY = "test-key-0123456789abcdef"
 LIMITED_KEY = "limited-key-0123456789"
+ROOT = Path(__file__).resolve().parent.parent
+#: Meltano's plugin-type folders under ``.meltano/`` holding installed virtualenvs.
+PLUGIN_KINDS = ("extractors", "loaders", "mappers", "transformers", "utilities", "orchestrators")
 
 
 def tap_config(fake: FakeOrdergroove, **overrides) -> dict:
@@ -33,16 +39,28 @@ def start_fake(**kwargs) -> FakeOrdergroove:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def meltano_system_database(tmp_path_factory):
-    """Meltano's state and run history go to a temporary database, not the project's.
+def meltano_system_dir(tmp_path_factory):
+    """Meltano's system directory for this test run (each xdist worker its own): never the
+    project's ``.meltano/``.
 
-    Every `meltano run` of the tests inherits this, so test state IDs never show up in
-    the developer's own `meltano state list`.
+    Every ``meltano`` the tests start inherits ``MELTANO_SYS_DIR_ROOT``, so its run files
+    (``run/<plugin>/``: config, catalog, state), logs, state and run history go here, and a
+    ``meltano run`` the developer starts in the project meanwhile cannot delete a test's
+    ``state.json`` (nor a test theirs). Only the installed plugin environments are shared,
+    read-only, by symlink (``scripts/bootstrap`` made them; Meltano never writes there when
+    it runs a plugin): one install, not one per run. ``target-jsonl`` writes here unless a
+    test names its own folder, never to the project's ``output/``.
     """
-    path = tmp_path_factory.mktemp("meltano") / "meltano.db"
+    sys_dir = tmp_path_factory.mktemp("meltano-sys")
+    installed = ROOT / ".meltano"
+    for kind in PLUGIN_KINDS:
+        if (installed / kind).is_dir():
+            (sys_dir / kind).symlink_to(installed / kind)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("MELTANO_DATABASE_URI", f"sqlite:///{path}")
-        yield path
+        patch.setenv("MELTANO_SYS_DIR_ROOT", str(sys_dir))
+        patch.setenv("MELTANO_DATABASE_URI", f"sqlite:///{sys_dir / 'meltano.db'}")
+        patch.setenv("TARGET_JSONL_DESTINATION_PATH", str(sys_dir / "jsonl"))
+        yield sys_dir
 
 
 @pytest.fixture(scope="session")
