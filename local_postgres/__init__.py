@@ -317,6 +317,7 @@ def _configured_port(data_dir: Path) -> int:
 
 def running(data_dir: Path) -> Server | None:
     """The server of ``data_dir`` if it is up (pg_ctl status), else None."""
+    data_dir = data_dir.resolve()  # as root, a link into the cache that `nobody` can follow
     if not (data_dir / "PG_VERSION").exists():
         return None
     status = _run([str(bin_dir() / "pg_ctl"), "status", "-D", str(data_dir)])

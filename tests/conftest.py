@@ -93,6 +93,54 @@ def postgres() -> dict[str, str]:
     return pg.settings()
 
 
+#: Modules whose module-scoped fixtures cost little (a few small fakes) while their tests are
+#: slow ``meltano run``s: their tests are spread over workers, each making its own fixtures.
+SPREAD_MODULES = frozenset({"test_merchants.py", "test_dagster.py"})
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Under pytest-xdist (``scripts/test`` runs ``-n auto --dist loadgroup``): the tests of a
+    module that share a module-scoped fixture (one tap run, one build, one receiver) stay on
+    one worker, so that setup is made once; every other test goes wherever a worker is free.
+    """
+    if not config.pluginmanager.hasplugin("xdist"):
+        return
+    for item in items:
+        if item.path.name in SPREAD_MODULES:
+            continue
+        defs = getattr(item, "_fixtureinfo", None)
+        if defs is None:
+            continue
+        scopes = {d[-1].scope for d in defs.name2fixturedefs.values() if d}
+        if "module" in scopes:
+            item.add_marker(pytest.mark.xdist_group(item.path.name))
+
+
+_worker_servers: list[str] = []  # under pytest-xdist: what each worker used (see below)
+
+
+def pytest_sessionfinish(session) -> None:
+    """A pytest-xdist worker hands its server's description to the controller."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["postgres"] = pg.description
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:
+    """Controller side of the above (an xdist hook: never called without xdist)."""
+    description = getattr(node, "workeroutput", {}).get("postgres")
+    if description is not None:
+        _worker_servers.append(f"{node.gateway.id}: {description}")
+
+
 def pytest_terminal_summary(terminalreporter) -> None:
     """Say which PostgreSQL the run used, so a green run shows what it proved."""
-    terminalreporter.write_line(f"PostgreSQL for this run: {pg.description}")
+    used = [line for line in _worker_servers if not line.endswith(": not used")]
+    if not _worker_servers:
+        terminalreporter.write_line(f"PostgreSQL for this run: {pg.description}")
+    elif not used:
+        terminalreporter.write_line("PostgreSQL for this run: not used")
+    else:
+        for line in sorted(used):
+            terminalreporter.write_line(f"PostgreSQL for this run ({line.replace(': ', '): ', 1)}")

@@ -111,7 +111,7 @@ def test_in_ci_a_missing_server_fails_never_skips():
     assert "PostgreSQL for this run: none: CI=true" in proc.stdout
 
 
-def test_root_runs_it_from_a_clone_under_a_private_directory(tmp_path):
+def test_root_runs_it_from_a_clone_under_a_private_directory(monkeypatch):
     """The README's promise "as root or not", where root's work usually is: a clone under a
     0700 directory (root's home, ``mktemp -d``), the wheel's binaries inside it too (the
     project's ``.venv``). As root the server runs as ``nobody``, who cannot pass that
@@ -120,6 +120,7 @@ def test_root_runs_it_from_a_clone_under_a_private_directory(tmp_path):
     private = Path(tempfile.mkdtemp(prefix="og-private-"))  # mode 0700
     cache = Path(tempfile.mkdtemp(prefix="og-pg-cache-")) / "cache"
     cache.parent.chmod(0o711)  # like /var/cache: others pass, only root writes
+    monkeypatch.setenv("LOCAL_POSTGRES_CACHE", str(cache))  # here and in the child below
     try:
         clone = private / "clone"
         subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True, timeout=120)
@@ -132,7 +133,6 @@ def test_root_runs_it_from_a_clone_under_a_private_directory(tmp_path):
             **os.environ,
             "PYTHONSAFEPATH": "1",  # this tree's local_postgres, not the clone's copy
             "PYTHONPATH": os.pathsep.join([str(site), str(ROOT)]),
-            "LOCAL_POSTGRES_CACHE": str(cache),
         }
 
         def pg(*args: str) -> subprocess.CompletedProcess:
@@ -154,6 +154,7 @@ def test_root_runs_it_from_a_clone_under_a_private_directory(tmp_path):
             assert binary.resolve().is_relative_to(cache), "nobody runs the cached copy"
         assert private.stat().st_mode & 0o777 == 0o700, "the private directory stays closed"
         assert pg("status", "output/pgdata").returncode == 0
+        assert local_postgres.running(data).port == port  # the path as given (scripts/demo's)
         assert pg("stop", "output/pgdata").returncode == 0
         again = pg("start", "output/pgdata")
         assert again.returncode == 0 and f"127.0.0.1:{port}," in again.stdout, again.stderr
