@@ -98,13 +98,39 @@ def postgres() -> dict[str, str]:
 SPREAD_MODULES = frozenset({"test_merchants.py", "test_dagster.py"})
 
 
+#: Whole ``meltano run``s, builds and process-level stop tests (tens of seconds each): under
+#: xdist they are handed out first, so no worker starts one while the other has run dry.
+SLOW_MODULES = frozenset(
+    {
+        "test_sftp_e2e.py",
+        "test_deletes_e2e.py",
+        "test_merchants.py",
+        "test_dagster.py",
+        "test_resync_postgres.py",
+        "test_meltano_e2e.py",
+        "test_signals.py",
+        "test_sftp_stop.py",
+        "test_children_postgres.py",
+        "test_packaging.py",
+        "test_isolation.py",
+        "test_state_recipe.py",
+        "test_progress.py",
+        "test_local_postgres.py",
+        "test_webhooks_crash.py",
+    }
+)
+
+
 def pytest_collection_modifyitems(config, items) -> None:
     """Under pytest-xdist (``scripts/test`` runs ``-n auto --dist loadgroup``): the tests of a
     module that share a module-scoped fixture (one tap run, one build, one receiver) stay on
     one worker, so that setup is made once; every other test goes wherever a worker is free.
+    The slow modules come first (order within a module unchanged). Without xdist (``-n 0``
+    or ``-p no:xdist``) nothing changes.
     """
-    if not config.pluginmanager.hasplugin("xdist"):
+    if not config.pluginmanager.hasplugin("xdist") or not config.getoption("numprocesses"):
         return
+    items.sort(key=lambda item: item.path.name not in SLOW_MODULES)  # stable sort
     for item in items:
         if item.path.name in SPREAD_MODULES:
             continue
