@@ -61,7 +61,7 @@ def _answers(params: Mapping[str, str]) -> str | None:
 def _start_embedded() -> dict[str, str]:
     global _embedded_dir
     base = Path(tempfile.mkdtemp(prefix="og-test-pg-"))
-    base.chmod(0o711)  # as root the server runs as 'nobody', which must reach data/
+    base.chmod(0o711)  # as root the server runs as 'nobody': data/ stays here if it can pass
     _embedded_dir = base / "data"
     atexit.register(shutdown)
     server = local_postgres.start(_embedded_dir)
@@ -168,5 +168,5 @@ def shutdown() -> None:
     if _embedded_dir is None:
         return
     data, _embedded_dir = _embedded_dir, None
-    local_postgres.stop(data)
+    local_postgres.remove(data)  # stops it; also its cluster in the cache if it went there
     shutil.rmtree(data.parent, ignore_errors=True)

