@@ -624,6 +624,8 @@ def test_target_duckdb_loads_every_row_as_double_and_ignores_deletes(world):
         f"WHERE public_id = '{world.changed_order}'",
     )
     assert total == [NEW_TOTAL]  # upserted on the primary key
+    orders = duckdb_one(python, path, "SELECT count(*) FROM ordergroove.orders")
+    assert orders == [world.expected["orders"].rows]  # not appended
     columns = duckdb_one(
         python,
         path,
