@@ -11,8 +11,10 @@ import typing as t
 from singer_sdk import Stream
 from singer_sdk import typing as th
 
+from tap_ordergroove.coerce import EXTRA_FIELDS
 from tap_ordergroove.events import (
     deletions,
+    event_extra,
     event_object,
     event_snapshot,
     event_time,
@@ -56,6 +58,11 @@ class WebhookEventsStream(StoreStream):
         th.Property("object", th.ObjectType(additional_properties=True)),
         th.Property("context", th.ObjectType(additional_properties=True)),
         th.Property("snapshot", th.ObjectType(additional_properties=True)),
+        th.Property(
+            EXTRA_FIELDS,
+            th.ObjectType(additional_properties=True),
+            description="Payload parts no other column carries, keyed by path (data.new_key)",
+        ),
     ).to_dict()
 
     def get_records(self, context: Context | None) -> Iterable[dict]:
@@ -72,6 +79,7 @@ class WebhookEventsStream(StoreStream):
                 "object": event_object(event) or None,
                 "context": context_value if isinstance(context_value, dict) else None,
                 "snapshot": event_snapshot(event),
+                EXTRA_FIELDS: event_extra(event),
             }
 
 

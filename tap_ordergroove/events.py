@@ -161,6 +161,34 @@ def event_snapshot(event: StoredEvent) -> dict | None:
     return snapshot if isinstance(snapshot, dict) else None
 
 
+# Payload parts that webhook_events has a column for (``id``, ``type`` and ``created`` are
+# read by the receiver into event_id, event_type and created).
+_MAPPED = frozenset({"id", "type", "created", "context", "data", "snapshot"})
+
+
+def event_extra(event: StoredEvent) -> dict | None:
+    """Every part of a payload that ``webhook_events``' columns do not carry, keyed by path.
+
+    Ordergroove may add top-level or ``data`` keys, or send ``context`` / ``snapshot`` /
+    ``data.object`` in a form that is not an object; nothing it sends may be lost.
+    """
+    payload = event.payload
+    extra = {key: value for key, value in payload.items() if key not in _MAPPED}
+    data = payload.get("data")
+    if isinstance(data, dict):
+        extra.update({f"data.{key}": value for key, value in data.items() if key != "object"})
+        found = data.get("object")
+        if found is not None and not isinstance(found, dict):
+            extra["data.object"] = found
+    elif data is not None:
+        extra["data"] = data
+    for key in ("context", "snapshot"):
+        value = payload.get(key)
+        if value is not None and not isinstance(value, dict):
+            extra[key] = value
+    return extra or None
+
+
 def _objects(snapshot: dict | None, key: str) -> list[dict]:
     """The objects of one snapshot list (``orders``, ``items``), skipping non-objects."""
     listed = (snapshot or {}).get(key)

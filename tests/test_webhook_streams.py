@@ -27,6 +27,13 @@ ODD_EVENTS = [
         "data": {"object": {"public_id": "P1"}},
         "snapshot": {"orders": "nope", "items": [None, 5, {"public_id": "I1", "order": "P1"}]},
     },
+    {  # keys Ordergroove might add, at the top, in data, and inside the object
+        "id": "new-1",
+        "type": "order.update",
+        "new_top": 1,
+        "context": "text",
+        "data": {"object": {"public_id": "P2", "new_field": {"deep": [1]}}, "new_data": {"a": 2}},
+    },
 ]
 
 
@@ -50,9 +57,19 @@ def test_odd_events_are_read_not_fatal_and_good_deletes_still_land(fake, tmp_pat
     run = run_tap(tmp_path / "tap", config, streams=["webhook_events", "deleted_records", "orders"])
 
     events = {e["event_id"]: e for e in run.records["webhook_events"]}
-    assert set(events) == {"odd-1", "odd-2", "odd-3", "odd-4", "good-1"}
+    assert set(events) == {"odd-1", "odd-2", "odd-3", "odd-4", "new-1", "good-1"}
     assert events["odd-1"]["object"] is None
     assert events["odd-2"]["object"] is None and events["odd-2"]["snapshot"] is None
+    # Nothing is lost: what no column carries is in _extra_fields under its path.
+    assert events["odd-1"]["_extra_fields"] == {"data": "not an object"}
+    assert events["odd-2"]["_extra_fields"] == {"data.object": "P0", "snapshot": [1, 2]}
+    assert events["new-1"]["_extra_fields"] == {
+        "new_top": 1,
+        "context": "text",
+        "data.new_data": {"a": 2},
+    }
+    assert events["new-1"]["object"]["new_field"] == {"deep": [1]}  # the object is kept whole
+    assert events["good-1"]["_extra_fields"] is None
     deleted = {
         (d["object_type"], d["public_id"], d["has_snapshot"])
         for d in run.records["deleted_records"]
