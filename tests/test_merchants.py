@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 import uuid
+from decimal import Decimal
 from pathlib import Path
 
 import psycopg2
@@ -165,7 +166,7 @@ def test_each_merchant_has_its_own_key_state_and_schema(merchants):
             drop_schema(schema)
 
 
-def test_merchants_sharing_a_schema_keep_each_others_rows(merchants):
+def test_merchants_sharing_a_schema_keep_each_others_rows(merchants, tmp_path):
     one, two = merchants
     run_id = uuid.uuid4().hex[:8]
     schema = f"og_merchants_{run_id}"
@@ -189,8 +190,39 @@ def test_merchants_sharing_a_schema_keep_each_others_rows(merchants):
             f'SELECT count(*) FROM "{schema}".products WHERE _sdc_deleted_at IS NOT NULL'
         )
         assert flagged == [(0,)], "a merchant's full-table read flagged another's rows deleted"
+        assert_dbt_keeps_merchants_apart(
+            schema, run_id, tmp_path, {"region_us": one, "region_eu": two}
+        )
     finally:
         drop_schema(schema)
+        drop_schema(f"og_sdbt_{run_id}")
+
+
+def assert_dbt_keeps_merchants_apart(schema, run_id, tmp_path, by_label) -> None:
+    """The dbt models over the shared schema: each merchant's upcoming orders and value per
+    currency equal that merchant's API, keyed by the landed merchant_label (transform/)."""
+    env = {
+        "MELTANO_ENVIRONMENT": "prod",  # dbt connects with the loader's TARGET_POSTGRES_*
+        "DBT_POSTGRES_SOURCE_SCHEMAS": schema,
+        "DBT_POSTGRES_SCHEMA": f"og_sdbt_{run_id}",
+        "DBT_TARGET_PATH": str(tmp_path / "target"),
+        "DBT_LOG_PATH": str(tmp_path / "logs"),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+    done = meltano(env, "invoke", "dbt-postgres:build")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    want: dict = {}
+    for label, merchant in by_label.items():
+        for order in merchant.fake.dataset.records("orders"):
+            if order["status"] == 1:
+                cell = want.setdefault((label, order["currency_code"]), [0, Decimal(0)])
+                cell[0] += 1
+                cell[1] += Decimal(order["total"])
+    rows = query(
+        "SELECT merchant_label, currency_code, count(*), sum(order_value) "
+        f'FROM "og_sdbt_{run_id}".ordergroove__upcoming_orders GROUP BY 1, 2'
+    )
+    assert {(m, c): [n, v] for m, c, n, v in rows} == want
 
 
 def test_a_merchant_without_its_own_key_never_uses_the_parents(merchants):
