@@ -31,6 +31,18 @@ def query(sql: str, *params) -> list[tuple]:
         return cur.fetchall() if cur.description else []
 
 
+def flagged_keys(schema: str, table: str, key: str) -> set[str]:
+    """The ``key`` values of a table's rows that carry ``_sdc_deleted_at`` (soft-deleted)."""
+    rows = query(f'SELECT {key} FROM "{schema}"."{table}" WHERE _sdc_deleted_at IS NOT NULL')
+    return {value for (value,) in rows}
+
+
+def row_count(schema: str, table: str) -> int:
+    """Every row of a table, soft-deleted ones included."""
+    ((total,),) = query(f'SELECT count(*) FROM "{schema}"."{table}"')
+    return total
+
+
 def api_components(fake) -> set[tuple]:
     """(subscription, child_key, product) as the API has them now."""
     current = set()

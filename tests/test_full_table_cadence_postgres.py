@@ -19,7 +19,7 @@ import pytest
 from tap_ordergroove.cadence import READ_AT
 from tap_ordergroove.timezones import parse_instant, utc_iso
 from tests.conftest import start_fake
-from tests.test_children_postgres import query
+from tests.test_children_postgres import flagged_keys, query, row_count
 from tests.test_meltano_e2e import MELTANO, ROOT, base_env, meltano_run
 
 KEYS = {"products": "external_product_id", "payments": "public_id"}
@@ -27,15 +27,7 @@ STREAMS = ["products", "payments", "product_selection_rules"]
 
 
 def flagged(schema: str, table: str) -> set[str]:
-    rows = query(
-        f'SELECT {KEYS[table]} FROM "{schema}"."{table}" WHERE _sdc_deleted_at IS NOT NULL'
-    )
-    return {key for (key,) in rows}
-
-
-def count(schema: str, table: str) -> int:
-    ((total,),) = query(f'SELECT count(*) FROM "{schema}"."{table}"')
-    return total
+    return flagged_keys(schema, table, KEYS[table])
 
 
 def meltano_state(env: dict, *args: str) -> str:
@@ -93,7 +85,7 @@ def test_a_skipped_run_flags_nothing_and_the_next_reading_run_flags_the_deletes(
         }
         run = ["--state-id-suffix", schema, "tap-ordergroove", "target-postgres"]
         meltano_run(env, *run)
-        totals = {table: count(schema, table) for table in KEYS}
+        totals = {table: row_count(schema, table) for table in KEYS}
         assert all(totals.values())
         product = sorted(p["external_product_id"] for p in fake.dataset.records("products"))[0]
         payment = sorted(p["public_id"] for p in fake.dataset.records("payments"))[0]
@@ -112,7 +104,7 @@ def test_a_skipped_run_flags_nothing_and_the_next_reading_run_flags_the_deletes(
         assert page_requests(fake, "/products/") > 0
         assert flagged(schema, "products") == {product}
         assert flagged(schema, "payments") == {payment}
-        assert {table: count(schema, table) for table in KEYS} == totals  # soft deletes only
+        assert {table: row_count(schema, table) for table in KEYS} == totals  # soft deletes only
 
         fake.request_log.clear()
         meltano_run(env, "--full-refresh", *run)  # no state: read although just read

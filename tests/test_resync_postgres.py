@@ -12,22 +12,14 @@ import uuid
 import pytest
 
 from tests.conftest import start_fake
-from tests.test_children_postgres import query
+from tests.test_children_postgres import flagged_keys, query, row_count
 from tests.test_meltano_e2e import base_env, meltano_run
 
 KEYS = {"customers": "merchant_user_id", "addresses": "public_id"}
 
 
 def flagged(schema: str, table: str) -> set[str]:
-    rows = query(
-        f'SELECT {KEYS[table]} FROM "{schema}"."{table}" WHERE _sdc_deleted_at IS NOT NULL'
-    )
-    return {key for (key,) in rows}
-
-
-def count(schema: str, table: str) -> int:
-    ((total,),) = query(f'SELECT count(*) FROM "{schema}"."{table}"')
-    return total
+    return flagged_keys(schema, table, KEYS[table])
 
 
 @pytest.fixture
@@ -43,7 +35,7 @@ def test_resync_flags_deleted_customers_and_addresses(schema):
         env = {**base_env(fake, schema), "TARGET_POSTGRES_DEFAULT_TARGET_SCHEMA": schema}
         run = ["--state-id-suffix", schema, "tap-ordergroove", "target-postgres"]
         meltano_run(env, *run)
-        totals = {table: count(schema, table) for table in KEYS}
+        totals = {table: row_count(schema, table) for table in KEYS}
         customer = fake.dataset.records("customers")[3]["merchant_user_id"]
         address = fake.dataset.records("addresses")[5]["public_id"]
         fake.dataset.delete("customers", customer)
@@ -69,7 +61,7 @@ def test_resync_flags_deleted_customers_and_addresses(schema):
         meltano_run(resync, *run)
         assert flagged(schema, "customers") == {customer}
         assert flagged(schema, "addresses") == {address}
-        assert {table: count(schema, table) for table in KEYS} == totals  # soft deletes only
+        assert {table: row_count(schema, table) for table in KEYS} == totals  # soft deletes only
 
         changed = fake.dataset.records("customers")[0]["merchant_user_id"]
         fake.dataset.update("customers", changed, first_name="Renamed")
