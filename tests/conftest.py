@@ -102,6 +102,11 @@ SPREAD_MODULES = frozenset({"test_merchants.py", "test_dagster.py"})
 #: xdist they are handed out first, so no worker starts one while the other has run dry.
 SLOW_MODULES = frozenset(
     {
+        "test_dbt.py",
+        "test_targets.py",
+        "test_dbt_merchants.py",
+        "test_full_table_cadence_postgres.py",
+        "test_resume.py",
         "test_sftp_e2e.py",
         "test_deletes_e2e.py",
         "test_merchants.py",
@@ -121,14 +126,21 @@ SLOW_MODULES = frozenset(
 )
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items) -> None:
     """Under pytest-xdist (``scripts/test`` runs ``-n auto --dist loadgroup``): the tests of a
     module that share a module-scoped fixture (one tap run, one build, one receiver) stay on
     one worker, so that setup is made once; every other test goes wherever a worker is free.
     The slow modules come first (order within a module unchanged). Without xdist (``-n 0``
     or ``-p no:xdist``) nothing changes.
+
+    Only xdist workers collect (the controller schedules what they report), and a worker's
+    ``numprocesses`` is None, so this acts where ``config.workerinput`` exists. ``tryfirst``:
+    the worker turns ``xdist_group`` marks into node-id suffixes in its own
+    ``pytest_collection_modifyitems``, which must see the marks. Without both, every worker
+    built every module's setup (a dbt build, a load into six targets) once more.
     """
-    if not config.pluginmanager.hasplugin("xdist") or not config.getoption("numprocesses"):
+    if not hasattr(config, "workerinput"):
         return
     items.sort(key=lambda item: item.path.name not in SLOW_MODULES)  # stable sort
     for item in items:
