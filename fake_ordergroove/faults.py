@@ -15,8 +15,21 @@ __all__ = ["FAULT_KINDS", "Fault", "FaultInjector"]
 
 #: ``trickle`` serves the real page a few bytes at a time (``delay`` seconds between pieces);
 #: ``html`` answers 200 with a gateway's HTML page; ``truncated`` answers 200 with the real
-#: page's JSON cut in half: what proxies and load balancers do now and then.
-FAULT_KINDS = ("429", "423", "500", "502", "503", "slow", "drop", "trickle", "html", "truncated")
+#: page's JSON cut in half; ``cut`` promises the whole page (Content-Length) and closes the
+#: connection halfway: what proxies, load balancers and restarting servers do now and then.
+FAULT_KINDS = (
+    "429",
+    "423",
+    "500",
+    "502",
+    "503",
+    "slow",
+    "drop",
+    "trickle",
+    "html",
+    "truncated",
+    "cut",
+)
 
 
 @dataclass

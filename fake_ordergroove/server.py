@@ -99,6 +99,8 @@ class _Reply:
     headers: dict[str, str] = field(default_factory=dict)
     #: Seconds to wait between pieces of the body (a "trickle" fault); 0 sends it at once.
     trickle: float = 0.0
+    #: Close the connection halfway through the body that Content-Length promised ("cut").
+    cut: bool = False
 
 
 def _json_reply(status: int, body: Any, headers: dict[str, str] | None = None) -> _Reply:
@@ -123,7 +125,7 @@ def _fault_reply(fault: Fault) -> _Reply:
     return _Reply(status, _HTML_ERRORS[status].encode(), "text/html; charset=utf-8", headers)
 
 
-_PAGE_FAULTS = ("trickle", "html", "truncated")
+_PAGE_FAULTS = ("trickle", "html", "truncated", "cut")
 _TRICKLE_BYTES = 16
 _GATEWAY_PAGE = (
     b"<html><head><title>Maintenance</title></head><body><h1>We'll be right back</h1>"
@@ -132,13 +134,16 @@ _GATEWAY_PAGE = (
 
 
 def _page_fault(reply: _Reply, fault: Fault) -> _Reply:
-    """A 200 that goes wrong after the status line: slow body, HTML, or JSON cut short."""
+    """A 200 that goes wrong after the status line: slow body, HTML, JSON cut short, or a
+    connection closed before the body Content-Length promised has arrived."""
     if fault.kind == "trickle":
         return _Reply(200, reply.payload, reply.content_type, reply.headers, fault.delay)
     if fault.kind == "html":
         return _Reply(200, _GATEWAY_PAGE, "text/html; charset=utf-8")
     if fault.kind == "truncated":
         return _Reply(200, reply.payload[: len(reply.payload) // 2], reply.content_type)
+    if fault.kind == "cut":
+        return _Reply(200, reply.payload, reply.content_type, reply.headers, cut=True)
     return reply
 
 
@@ -280,6 +285,7 @@ class _Handler(BaseHTTPRequestHandler):
         content_type: str,
         headers: dict[str, str] | None,
         trickle: float = 0.0,
+        cut: bool = False,
     ) -> None:
         """Write a complete response with Content-Length so keep-alive keeps working.
 
@@ -294,7 +300,10 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         try:
             self.end_headers()
-            if trickle:
+            if cut:
+                self.wfile.write(payload[: len(payload) // 2])
+                self.close_connection = True
+            elif trickle:
                 self._trickle(payload, trickle)
             else:
                 self.wfile.write(payload)
@@ -344,7 +353,9 @@ class _Handler(BaseHTTPRequestHandler):
         if reply is None:
             self.close_connection = True  # "drop": no bytes at all, the client sees EOF
             return
-        self._send(reply.status, reply.payload, reply.content_type, reply.headers, reply.trickle)
+        self._send(
+            reply.status, reply.payload, reply.content_type, reply.headers, reply.trickle, reply.cut
+        )
         entry["client_gone"] = self.client_gone
 
     def _api_reply(self, method: str, path: str, pairs: list[tuple[str, str]]) -> _Reply | None:

@@ -466,6 +466,8 @@ def _describe(exc: BaseException | None) -> str:
         return str(exc)
     if isinstance(exc, requests.exceptions.Timeout):
         return f"timed out ({type(exc).__name__})"
+    if isinstance(exc, requests.exceptions.ChunkedEncodingError):  # closed mid-body
+        return f"response cut short ({_innermost(exc)})"
     if isinstance(exc, requests.exceptions.ConnectionError | ConnectionResetError):
         return f"connection dropped ({_innermost(exc)})"
     return f"{type(exc).__name__}: {exc}"

@@ -52,6 +52,20 @@ def test_a_200_that_is_not_json_is_retried_like_a_5xx(fake, orders_clean, tmp_pa
     assert run.stderr.count("with a body that is not JSON") == 2
 
 
+def test_a_body_cut_off_mid_page_is_retried_with_one_short_warning(fake, orders_clean, tmp_path):
+    """The server closes the connection before the body its Content-Length promised: a
+    restart mid-answer. Retried like a dropped connection, one short line each."""
+    fake.faults.set([{"kind": "cut", "count": 2, "path": "/orders/"}])
+    run = run_tap(tmp_path, tap_config(fake), streams=STREAM)
+    assert orders(run) == orders_clean
+    assert fake.faults.remaining() == 0
+    retries = [line for line in run.stderr.splitlines() if "Retrying" in line]
+    assert len(retries) == 2, run.stderr[-3000:]
+    assert all("response cut short" in line for line in retries), retries
+    # the message after the SDK's log prefix (time, level, logger name: about 70 chars)
+    assert all(len(line.rsplit(" | ", 1)[-1]) < 220 for line in retries), max(retries, key=len)
+
+
 def test_a_gateway_page_that_never_clears_ends_in_one_clear_line(fake, tmp_path):
     fake.faults.set([{"kind": "html", "count": 100, "path": "/orders/"}])
     run = run_tap(tmp_path, tap_config(fake, max_tries=3), streams=STREAM, check=False)
