@@ -90,8 +90,17 @@ def _discover(config_file: Path) -> dict:
     return json.loads(out.stdout)
 
 
+#: Catalogs ``--discover`` printed, per config without ``base_url`` (discovery sends no
+#: request, and each fake has its own port): a test process discovers each config once.
+_DISCOVERED: dict[str, str] = {}
+
+
 def _catalog(tmp_path: Path, config_file: Path, streams: list[str]) -> Path:
-    catalog = _discover(config_file)
+    config = json.loads(config_file.read_text())
+    key = json.dumps({k: v for k, v in config.items() if k != "base_url"}, sort_keys=True)
+    if key not in _DISCOVERED:
+        _DISCOVERED[key] = json.dumps(_discover(config_file))
+    catalog = json.loads(_DISCOVERED[key])
     for entry in catalog["streams"]:
         chosen = entry["tap_stream_id"] in streams
         for meta in entry["metadata"]:
