@@ -34,7 +34,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -67,32 +66,34 @@ def start_fake(customers: int, latency_ms: float = 0) -> FakeOrdergroove:
     return fake
 
 
+#: Runs the measured child from a small fresh process: a child forked straight from this
+#: one (which holds the fake's dataset) would count this process's memory as its peak RSS.
+PROBE = (
+    "import json, os, subprocess, sys, time\n"
+    "out = open(sys.argv[1], 'wb') if sys.argv[1] else subprocess.DEVNULL\n"
+    "started = time.monotonic()\n"
+    "proc = subprocess.Popen(sys.argv[2:], stdout=out, stderr=subprocess.DEVNULL)\n"
+    "_, status, usage = os.wait4(proc.pid, 0)\n"
+    "print(json.dumps({'rc': os.waitstatus_to_exitcode(status), 'wall': time.monotonic() - "
+    "started, 'cpu': usage.ru_utime + usage.ru_stime, 'rss': usage.ru_maxrss / 1024}))\n"
+)
+
+
 def run(args: list[str], env: dict | None = None, stdout: Path | None = None) -> dict:
     """Run a child to completion: wall s, CPU s (user + system), peak RSS MiB, load after."""
-    out = stdout.open("wb") if stdout else subprocess.DEVNULL
-    started = time.monotonic()
-    try:
-        proc = subprocess.Popen(
-            args,
-            cwd=ROOT,
-            stdout=out,
-            stderr=subprocess.DEVNULL,
-            env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
-        )
-        _, status, usage = os.wait4(proc.pid, 0)
-    finally:
-        if stdout:
-            out.close()
-    wall = time.monotonic() - started
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
-        raise SystemExit(f"{' '.join(args[:4])} exited {proc.returncode}")
-    return {
-        "wall": wall,
-        "cpu": usage.ru_utime + usage.ru_stime,
-        "rss": usage.ru_maxrss / 1024,
-        "load": load(),
-    }
+    probe = subprocess.run(
+        [PY, "-c", PROBE, str(stdout or ""), *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
+    )
+    result = json.loads(probe.stdout)
+    if result["rc"] != 0:
+        raise SystemExit(f"{' '.join(args[:4])} exited {result['rc']}")
+    result["load"] = load()
+    return result
 
 
 def write_config(directory: Path, url: str, **settings: object) -> Path:
