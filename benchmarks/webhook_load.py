@@ -37,6 +37,7 @@ from tests.test_webhooks_support import (
     WEBHOOK_PATH,
     Receiver,
     all_events,
+    pg_connect,
     pg_schema,
     pg_url,
     running,
@@ -194,6 +195,14 @@ def main() -> None:
             url = f"sqlite:///{tmp}/events.db"
             run_store("sqlite", url, Path(tmp) / "sqlite.log", args)
         if "postgresql" in args.stores:
+            with pg_connect() as conn:
+                server = conn.execute("SELECT version()").fetchone()[0].split(" on ")[0]
+                settings = ", ".join(
+                    f"{name}={conn.execute(f'SHOW {name}').fetchone()[0]}"
+                    for name in ("fsync", "synchronous_commit")
+                )
+                where = f"{conn.info.host}:{conn.info.port}"
+            print(f"postgresql: {server} at {where} ({settings})", flush=True)
             with pg_schema() as schema:
                 run_store("postgresql", pg_url(schema), Path(tmp) / "pg.log", args)
 

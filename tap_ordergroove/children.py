@@ -141,7 +141,7 @@ class ChildStream(Stream):
         """This table's rows for one parent record (``context`` is the raw parent record).
 
         The SDK's default child context is the parent record, so this is also what an SDK
-        child sync would read; the tap itself calls it from ``emit``.
+        child sync would read; the tap itself calls it from ``rows_for``.
         """
         parent = context or {}
         base = {
@@ -169,19 +169,21 @@ class ChildStream(Stream):
         self._stream_version = int(time.time() * 1000) if whole_table else None
         self._write_schema_message()
 
-    def emit(self, parent: dict, converted: dict) -> None:
-        """Write this table's rows for one parent record (raw, and as the parent emitted it).
+    def rows_for(self, parent: dict, converted: dict) -> list[dict]:
+        """This table's rows for one parent record (raw, and as the parent emitted it).
 
-        The bookmark tracks the parent's converted update time (UTC ISO strings of one
-        format, so they compare as text), also for parents without children.
+        Counts them as written (the caller writes them: the SDK's record loop one message
+        each, the page loop a page's rows at once). The bookmark tracks the parent's converted
+        update time (UTC ISO strings of one format, so they compare as text), also for
+        parents without children.
         """
         self.parents_seen += 1
-        for row in self.get_records(parent):
-            self._write_record_message(row)
-            self.written += 1
+        rows = list(self.get_records(parent))
+        self.written += len(rows)
         stamp = converted.get(self.parent_stamp)
         if self.replication_key and stamp and (self.newest is None or stamp > self.newest):
             self.newest = stamp
+        return rows
 
     def finish(self, parent: OrdergrooveStream) -> None:
         """After the parent's last page: ACTIVATE_VERSION for a complete read, bookmark, log."""
@@ -252,14 +254,26 @@ class ParentStream(OrdergrooveStream):
         self._raw_parent = None if DELETED_AT in row else row  # no children of tombstones
         return super().post_process(row, context)
 
-    def generate_child_contexts(
-        self, record: dict, context: Context | None
-    ) -> Iterator[Context | None]:
-        """Write the children's rows now; no SDK child sync per record (see module doc)."""
+    def children_of(self, record: dict) -> Iterator[tuple[ChildStream, list[dict]]]:
+        """Each fed child table with its rows for ``record``, just returned by ``post_process``.
+
+        The page loop (``page_loop.sync_pages``) writes them a page at a time.
+        """
         raw = getattr(self, "_raw_parent", None)
         if raw is not None:
             for child in getattr(self, "_children_now", ()):
-                child.emit(raw, record)
+                yield child, child.rows_for(raw, record)
+
+    def generate_child_contexts(
+        self, record: dict, context: Context | None
+    ) -> Iterator[Context | None]:
+        """Write the children's rows now; no SDK child sync per record (see module doc).
+
+        Called by the SDK's record loop only; the page loop uses ``children_of``.
+        """
+        for child, rows in self.children_of(record):
+            for row in rows:
+                child._write_record_message(row)
         return iter(())
 
     def get_starting_timestamp(self, context: Context | None) -> datetime | None:

@@ -22,11 +22,12 @@ from singer_sdk.pagination import BaseHATEOASPaginator
 from singer_sdk.singerlib import RecordMessage
 from singer_sdk.streams.rest import HTTPRequest, PageContext
 
-from tap_ordergroove import cadence, resync, stopping
+from tap_ordergroove import cadence, page_loop, resync, stopping
 from tap_ordergroove.coerce import RecordConverter
 from tap_ordergroove.envelope import Page, unwrap
 from tap_ordergroove.events import DELETED_AT, deletions, read_events
 from tap_ordergroove.http_client import OrdergrooveHTTPStream, decoded_body
+from tap_ordergroove.page_loop import PageOfRecords
 from tap_ordergroove.timezones import FILTER_FORMAT, OrdergrooveZone, parse_instant, utc_iso
 
 if t.TYPE_CHECKING:
@@ -81,6 +82,8 @@ class OrdergrooveStream(OrdergrooveHTTPStream):
     report_unknown_fields: t.ClassVar[bool] = True
     #: A full-table stream that ignores ``full_table_every_hours`` (read in full every run).
     read_every_run: t.ClassVar[bool] = False
+    #: True while ``page_loop.sync_pages`` reads: pages pass through ``get_records`` whole.
+    batched_pages: bool = False
 
     is_sorted = False  # Ordergroove pages by `created`, never by the updated timestamp.
     check_sorted = True  # keeps the max replication value while records arrive unsorted
@@ -134,12 +137,19 @@ class OrdergrooveStream(OrdergrooveHTTPStream):
     # Records ------------------------------------------------------------------
 
     def parse_response(self, response: requests.Response) -> Iterable[dict]:
-        """The records of one page, whichever documented shape it came in (logged once)."""
+        """The records of one page, whichever documented shape it came in (logged once).
+
+        Under the page loop (``batched_pages``) the page's records come as one item, a
+        ``PageOfRecords``; an empty page is still empty, so the SDK's pagination stops
+        on it exactly as it does for records one by one.
+        """
         self.pages += 1
         page = response_body(response)
         if page.shape not in self.shapes_seen:
             self.shapes_seen.add(page.shape)
             self.logger.info("Stream '%s': Ordergroove answered with a %s", self.name, page.shape)
+        if self.batched_pages:
+            return [PageOfRecords(page.results)] if page.results else []
         return page.results
 
     @cached_property
@@ -157,14 +167,33 @@ class OrdergrooveStream(OrdergrooveHTTPStream):
 
     @cached_property
     def _nothing_deselected(self) -> bool:
-        return all(self.mask.values())
+        return all(self.mask.values()) and not page_loop.sdk_path_forced()
+
+    def _sync_records(
+        self, context: Context | None = None, *, write_messages: bool = True
+    ) -> Iterable[dict]:
+        """The page loop (``page_loop.sync_pages``) where it applies, else the SDK's loop.
+
+        The SDK's loop runs for stream maps, deselected properties, record limits and
+        ``ORDERGROOVE_RECORD_PATH=sdk`` (``page_loop.sdk_path_reason``); it is logged once.
+        """
+        reason = page_loop.sdk_path_reason(self, context, write_messages=write_messages)
+        if reason is None:
+            yield from page_loop.sync_pages(self)
+            return
+        self.logger.info(
+            "Stream '%s': records one by one on the SDK's path (%s)", self.name, reason
+        )
+        yield from super()._sync_records(context, write_messages=write_messages)
 
     def _generate_record_messages(self, record: dict) -> Iterable[RecordMessage]:
         """The SDK's RECORD messages without its two per-record schema walks.
 
         Safe when no property is deselected: ``post_process`` already emits exactly the
         schema's fields and types, so the walks (drop deselected, conform types) change
-        nothing and cost about a fifth of the tap's CPU. Otherwise the SDK path runs.
+        nothing and cost about a fifth of the tap's CPU. Otherwise, and with
+        ``ORDERGROOVE_RECORD_PATH=sdk``, the SDK path runs. (Streams on the page loop
+        do not come here at all.)
         """
         if not self._nothing_deselected:
             yield from super()._generate_record_messages(record)
@@ -273,7 +302,8 @@ class OrdergrooveStream(OrdergrooveHTTPStream):
     def request_records(self, context: Context | None) -> Iterable[dict]:
         """One cursor chain, holding this endpoint's reader slot (one reader per type).
 
-        Stops at the next record once SIGTERM / SIGINT arrived (``stopping``).
+        Stops at the next record (or page, under the page loop) once SIGTERM / SIGINT
+        arrived (``stopping``).
         """
         with self._tap.reader_slots.reading(self.path):  # type: ignore[attr-defined]
             for record in super().request_records(context):

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections import Counter
 from collections.abc import Callable
 from datetime import date
@@ -32,7 +33,7 @@ from typing import Any
 import msgspec
 
 from tap_ordergroove.errors import OrdergrooveResponseError
-from tap_ordergroove.timezones import OrdergrooveZone
+from tap_ordergroove.timezones import HOUR_LENGTH, MINUTES_SECONDS, NAIVE_LENGTH, OrdergrooveZone
 
 Converter = Callable[[Any], Any]
 #: A converter of a structured field: (value, its path in this record, the record's sink).
@@ -49,6 +50,8 @@ EMPTY_OBJECT_FORM = "empty object"
 TEXT_FORM = "text"
 
 _TRUE = frozenset({"true", "t", "1", "yes", "y"})
+#: Types a text field's value may have for ``RecordConverter``'s common case.
+_TEXT_TYPES = frozenset({str, type(None)})
 _FALSE = frozenset({"false", "f", "0", "no", "n", ""})
 
 
@@ -149,6 +152,14 @@ def to_json_object(value: Any) -> dict | None:
     return {"value": value}
 
 
+#: Converters that return a value of this class unchanged: the common record skips the call.
+_ALREADY: dict[Callable, type] = {
+    to_integer: int,
+    to_boolean: bool,
+    to_json_object: dict,
+}
+
+
 def _date_converter(value: Any) -> str | None:
     """``YYYY-MM-DD`` from a date or a timestamp; an impossible day is not a date."""
     if value is None or value == "":
@@ -162,7 +173,13 @@ def _date_converter(value: Any) -> str | None:
 
 
 def _datetime_converter(zone: OrdergrooveZone) -> Converter:
+    prefixes = zone.utc_hour_prefixes
+
     def convert(value: Any) -> str | None:
+        if value.__class__ is str and len(value) == NAIVE_LENGTH:  # zone.to_utc_iso, inlined
+            prefix = prefixes.get(value[:HOUR_LENGTH])
+            if prefix is not None and value[HOUR_LENGTH:] in MINUTES_SECONDS:
+                return prefix + value[HOUR_LENGTH:] + "+00:00"
         if value is None or value == "":
             return None
         if not isinstance(value, str):
@@ -347,6 +364,21 @@ def build(
     return to_string, False
 
 
+_TOP_LEVEL = re.compile(r"[^.\[]+")
+
+
+def _in_field_order(extra: dict, raw: dict) -> dict:
+    """``_extra_fields`` in the order ``convert_each`` would have filled it: by the raw
+    record's order of the top-level fields the paths start with (stable within a field)."""
+    position = {name: i for i, name in enumerate(raw)}
+
+    def top(item: tuple[str, Any]) -> int:
+        match = _TOP_LEVEL.match(item[0])
+        return position.get(match.group() if match else item[0], 0)
+
+    return dict(sorted(extra.items(), key=top))
+
+
 class RecordConverter:
     """Converts one stream's raw API objects; keeps what does not fit in ``_extra_fields``.
 
@@ -392,11 +424,24 @@ class RecordConverter:
         #: field -> one-argument converter, or None for plain text (most values are
         #: already ``str`` and are copied without a call).
         self.fields: dict[str, Converter | None] = {}
+        #: The compiled form of ``fields`` for the common record (see ``__call__``): text
+        #: fields, then typed fields without side effects, then structured ones.
+        self._known = frozenset(name for name in properties if name != EXTRA_FIELDS)
+        self._text: tuple[str, ...] = ()
+        #: (field, converter, the class of values it returns unchanged, if any).
+        self._scalars: tuple[tuple[str, Converter, type | None], ...] = ()
+        self._structured: tuple[tuple[str, Converter], ...] = ()
         for name, spec in properties.items():
             if name == EXTRA_FIELDS:
                 continue
             convert, nested = build(spec, zone, name, self.unknown_seen)
-            self.fields[name] = self._top_level(name, convert, nested=nested)
+            top = self.fields[name] = self._top_level(name, convert, nested=nested)
+            if top is None:
+                self._text += (name,)
+            elif nested:
+                self._structured += ((name, top),)
+            else:
+                self._scalars += ((name, top, _ALREADY.get(convert)),)
 
     def _top_level(self, name: str, convert: Callable, *, nested: bool) -> Converter | None:
         if convert is to_string:
@@ -471,8 +516,48 @@ class RecordConverter:
     def __call__(self, raw: dict) -> dict:
         """The record as the schema describes it, plus ``_extra_fields`` when needed.
 
-        The hot loop of the tap: one pass over the raw record, one lookup per field;
-        nulls and text copied inline (every converter maps null to null).
+        The hot loop of the tap. The common record (every field known) is copied whole
+        and only its typed fields (and text fields sent as other types) are converted in
+        place: set operations in C find the common case, plain values convert first (they have
+        no side effects, so one that does not fit sends the record to ``convert_each``
+        unchanged), structured values last with the same quarantine as ``convert_each``.
+        Anything else goes through ``convert_each``: the same output, field by field.
+        """
+        if not raw.keys() <= self._known:
+            return self.convert_each(raw)
+        out = dict(raw)
+        get = raw.get
+        if not set(map(type, map(get, self._text))) <= _TEXT_TYPES:
+            for name in self._text:  # a code sent as 2 for "2": text, as convert_each does
+                value = get(name)
+                if value is not None and value.__class__ is not str:
+                    out[name] = to_string(value)
+        try:
+            for name, convert, already in self._scalars:
+                value = get(name)
+                if value is not None and value.__class__ is not already:
+                    out[name] = convert(value)
+        except ConversionError:
+            return self.convert_each(raw)
+        self._raw = raw
+        self._extra = None
+        for name, convert in self._structured:
+            value = get(name)
+            if value is not None:
+                try:
+                    out[name] = convert(value)
+                except ConversionError as exc:
+                    out[name] = self.quarantine(name, name, value, exc)
+        if self._extra is not None:
+            extra = self._extra
+            out[EXTRA_FIELDS] = _in_field_order(extra, raw) if len(extra) > 1 else extra
+        return out
+
+    def convert_each(self, raw: dict) -> dict:
+        """``__call__`` field by field: unknown fields, text sent as other types, bad values.
+
+        One pass over the raw record, one lookup per field; nulls and text copied
+        inline (every converter maps null to null).
         """
         out = {}
         fields = self.fields

@@ -44,6 +44,14 @@ class OrdergrooveWriter(MsgSpecWriter):
                     return
             self._write_out()
 
+    def write_records(self, stream: str, lines: bytes, count: int) -> None:
+        """Append ``count`` RECORD lines of ``stream`` encoded at once (``page_loop``)."""
+        with self._lock:
+            self._pending += lines
+            self.records[stream] += count
+            if len(self._pending) >= BUFFER_BYTES:
+                self._write_out()
+
     def flush(self) -> None:
         """Write out whatever is buffered."""
         with self._lock:

@@ -11,6 +11,7 @@ whichever occurrence it assumes.
 
 from __future__ import annotations
 
+import typing as t
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -22,9 +23,16 @@ FILTER_FORMAT = "%Y-%m-%dT%H:%M:%S"
 #: Filters documented as ``YYYY-MM-DD HH:mm:ss`` (placement responses' start/end_date).
 SPACED_FILTER_FORMAT = "%Y-%m-%d %H:%M:%S"
 #: Length of Ordergroove's naive timestamp ``YYYY-MM-DD HH:MM:SS``, and of its date part.
-_NAIVE_LENGTH = 19
+NAIVE_LENGTH = 19
 _DATE_LENGTH = 10
 _LAST_SECOND_OF_DAY = timedelta(hours=23, minutes=59, seconds=59)
+#: The hour cache of ``to_utc_iso``: key length, the ``:MM:SS`` tails it accepts (exactly
+#: those ``fromisoformat`` reads), and a bound (about 11 years of hours, a few MiB).
+HOUR_LENGTH = 13
+_HOUR = timedelta(hours=1)
+MINUTES_SECONDS = frozenset(f":{m:02d}:{s:02d}" for m in range(60) for s in range(60))
+_MAX_HOURS = 100_000
+_UNSEEN: t.Any = object()
 
 
 class OrdergrooveZone:
@@ -41,6 +49,9 @@ class OrdergrooveZone:
             raise ConfigValidationError(msg, errors=[msg]) from exc
         self.name = name
         self._day_offset = lru_cache(maxsize=8192)(self._offset_of_day)  # 22 years of days
+        #: Local hour ``YYYY-MM-DD HH`` -> its UTC ``YYYY-MM-DDTHH`` (None: exact path);
+        #: ``coerce`` reads it inline for values ``to_utc_iso`` has met before.
+        self.utc_hour_prefixes: dict[str, str | None] = {}
 
     def to_utc(self, value: str) -> datetime:
         """Read an Ordergroove naive timestamp ('YYYY-MM-DD HH:MM:SS') as a UTC instant."""
@@ -53,15 +64,41 @@ class OrdergrooveZone:
         """ISO-8601 UTC string with an explicit offset, as the tap emits every datetime.
 
         The hot path of record conversion (two or three timestamps per record): a naive
-        value on a day with one unambiguous offset is shifted by that day's cached
-        offset, about 3x faster than a zone lookup per value. Values on a day that
-        holds a daylight-saving change, and any other format, take the exact path.
+        value in a local hour with one whole-hour offset gets that hour's cached UTC
+        prefix (no datetime at all); else, on a day with one unambiguous offset, it is
+        shifted by that day's cached offset, about 3x faster than a zone lookup per
+        value. Values in an hour that holds a daylight-saving change, and any other
+        format, take the exact path.
         """
-        if len(value) == _NAIVE_LENGTH:
+        if len(value) == NAIVE_LENGTH:
+            hour = value[:HOUR_LENGTH]
+            prefix = self.utc_hour_prefixes.get(hour, _UNSEEN)
+            if prefix is _UNSEEN:
+                prefix = self._hour_prefix(hour)
+            if prefix is not None and value[HOUR_LENGTH:] in MINUTES_SECONDS:
+                return prefix + value[HOUR_LENGTH:] + "+00:00"
             offset = self._day_offset(value[:_DATE_LENGTH])
             if offset is not None:
                 return (datetime.fromisoformat(value) - offset).isoformat() + "+00:00"
         return self.to_utc(value).isoformat()
+
+    def _hour_prefix(self, hour: str) -> str | None:
+        """``YYYY-MM-DDTHH`` in UTC for the local hour ``YYYY-MM-DD HH``, cached; None when
+        its day holds a change or its offset is not whole hours (those take the paths
+        below), or it is no hour at all."""
+        if len(self.utc_hour_prefixes) >= _MAX_HOURS:
+            self.utc_hour_prefixes.clear()
+        prefix = None
+        offset = self._day_offset(hour[:_DATE_LENGTH])
+        if offset is not None and offset % _HOUR == timedelta(0):
+            try:
+                start = datetime.fromisoformat(hour + ":00:00")
+            except ValueError:
+                start = None
+            if start is not None and start.tzinfo is None:
+                prefix = (start - offset).isoformat()[:HOUR_LENGTH]
+        self.utc_hour_prefixes[hour] = prefix
+        return prefix
 
     def _offset_of_day(self, day: str) -> timedelta | None:
         """The UTC offset of every wall-clock second of ``day``, or None if it varies.

@@ -98,6 +98,10 @@ def test_fast_record_path_emits_exactly_what_the_sdk_path_would(shared_fake, tmp
     without = [{k: v for k, v in r.items() if k != "extra_data"} for r in fast.records["orders"]]
     assert sdk.records["orders"] == without
     assert all("extra_data" not in r for r in sdk.records["orders"])
+    # A deselected property needs the SDK's per-record loop, not the page loop.
+    reason = "records one by one on the SDK's path (properties of 'orders' deselected"
+    assert reason in sdk.stderr
+    assert reason not in fast.stderr
 
 
 def _catalog_without(tmp_path: Path, config: dict, stream: str, prop: str) -> dict:
