@@ -22,13 +22,14 @@ from singer_sdk.pagination import BaseHATEOASPaginator
 from singer_sdk.singerlib import RecordMessage
 from singer_sdk.streams.rest import HTTPRequest, PageContext
 
-from tap_ordergroove import cadence, page_loop, resync, stopping
+from tap_ordergroove import stopping
 from tap_ordergroove.coerce import RecordConverter
-from tap_ordergroove.envelope import Page, unwrap
-from tap_ordergroove.events import DELETED_AT, deletions, read_events
-from tap_ordergroove.http_client import OrdergrooveHTTPStream, decoded_body
-from tap_ordergroove.page_loop import PageOfRecords
+from tap_ordergroove.rest import cadence, page_loop, resync
+from tap_ordergroove.rest.envelope import Page, unwrap
+from tap_ordergroove.rest.http_client import OrdergrooveHTTPStream, decoded_body
+from tap_ordergroove.rest.page_loop import PageOfRecords
 from tap_ordergroove.timezones import FILTER_FORMAT, OrdergrooveZone, parse_instant, utc_iso
+from tap_ordergroove.webhooks.events import DELETED_AT, deletions, read_events
 
 if t.TYPE_CHECKING:
     from collections.abc import Generator, Iterable

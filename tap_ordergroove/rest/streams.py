@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import typing as t
 
-from tap_ordergroove import child_schemas, schemas
-from tap_ordergroove.children import ChildStream, ParentStream
-from tap_ordergroove.client import OrdergrooveStream
+from tap_ordergroove.rest import child_schemas, schemas
+from tap_ordergroove.rest.children import ChildStream, ParentStream
+from tap_ordergroove.rest.client import OrdergrooveStream
 from tap_ordergroove.timezones import SPACED_FILTER_FORMAT
 
 if t.TYPE_CHECKING:
@@ -18,7 +18,7 @@ if t.TYPE_CHECKING:
 
     from singer_sdk.helpers.types import Context
 
-    from tap_ordergroove.children import Element
+    from tap_ordergroove.rest.children import Element
 
 
 class UpdatedStream(OrdergrooveStream):

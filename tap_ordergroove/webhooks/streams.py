@@ -12,7 +12,7 @@ from singer_sdk import Stream
 from singer_sdk import typing as th
 
 from tap_ordergroove.coerce import EXTRA_FIELDS
-from tap_ordergroove.events import (
+from tap_ordergroove.webhooks.events import (
     deletions,
     event_extra,
     event_object,
