@@ -1,7 +1,7 @@
 """Ordergroove list endpoints, one class each: name, path, keys, replication, filters.
 
 Everything else (HTTP, pagination, retries, time zones, types, bookmarks) is in
-``client.py``; schemas are in ``schemas.py``.
+``client.py`` and the modules it names; schemas are in ``schemas.py``.
 """
 
 from __future__ import annotations

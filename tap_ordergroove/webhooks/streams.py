@@ -1,5 +1,8 @@
 """Streams read from the webhook receiver's store, not from the REST API.
 
+The tap's side of the webhook source, as ``sftp/streams.py`` is the SFTP source's: the
+receiver (``serve``) writes the store, ``events.py`` reads it, these streams emit it.
+
 Both are incremental on the store's arrival order ``seq`` (strictly increasing), so they
 are sorted and resumable, unlike the REST streams.
 """
