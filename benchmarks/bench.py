@@ -42,8 +42,8 @@ sys.path.insert(0, str(ROOT))
 
 from fake_ordergroove.dataset import Dataset  # noqa: E402
 from fake_ordergroove.server import FakeOrdergroove  # noqa: E402
-from tap_ordergroove.page_loop import RECORD_PATH_ENV  # noqa: E402
-from tap_ordergroove.streams import STREAM_TYPES  # noqa: E402
+from tap_ordergroove.rest.page_loop import RECORD_PATH_ENV  # noqa: E402
+from tap_ordergroove.rest.streams import STREAM_TYPES  # noqa: E402
 
 PY = sys.executable
 KEY = "bench-key-0123456789"

@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tap_ordergroove.streams import CHILD_STREAM_TYPES, STREAM_TYPES
+from tap_ordergroove.rest.streams import CHILD_STREAM_TYPES, STREAM_TYPES
 from tests.conftest import start_fake, tap_config
 from tests.singer_run import run_tap
 

@@ -30,7 +30,7 @@ from .schema import OBJECTS, OBJECTS_BY_PATH, ObjectSpec
 __all__ = ["FakeOrdergroove", "RequestLog"]
 
 DEFAULT_PAGE_SIZE = 10
-#: Response shapes the reference shows for list endpoints (see tap_ordergroove/envelope.py):
+#: Response shapes the reference shows for list endpoints (see tap_ordergroove/rest/envelope.py):
 #: the v2 envelope, a bare array (one-time incentives example), one object (cancel reasons).
 SHAPES = ("v2", "array", "object")
 _WITH_SFI = ("all_with_standard_flex_incentives", "only_with_standard_flex_incentives")

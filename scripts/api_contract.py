@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tap_ordergroove.streams import (  # noqa: E402
+from tap_ordergroove.rest.streams import (  # noqa: E402
     CHILD_STREAM_TYPES,
     RECONCILIATION_STREAM_TYPES,
     STREAM_TYPES,

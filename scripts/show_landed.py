@@ -36,7 +36,7 @@ import requests
 from psycopg import sql
 
 import local_postgres
-from tap_ordergroove.streams import STREAM_TYPES
+from tap_ordergroove.rest.streams import STREAM_TYPES
 from tests.expected import expected_record, utc
 
 ROOT = Path(__file__).resolve().parent.parent

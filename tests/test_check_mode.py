@@ -372,7 +372,7 @@ def collect_keys(value: Any, into: set[str]) -> None:
 
 
 def test_documented_loose_forms_and_either_form_fields_are_not_differences():
-    from tap_ordergroove.check import compare
+    from tap_ordergroove.rest.check import compare
     from tap_ordergroove.timezones import OrdergrooveZone
 
     discount = {"type": "object", "properties": {"value": {"type": ["number", "null"]}}}

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import pytest
 
-from tap_ordergroove.streams import CHILD_STREAM_TYPES
+from tap_ordergroove.rest.streams import CHILD_STREAM_TYPES
 from tap_ordergroove.tap import TapOrdergroove
 from tests.conftest import start_fake, tap_config
 from tests.expected import utc

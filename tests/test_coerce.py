@@ -4,9 +4,9 @@ from decimal import Decimal
 
 import pytest
 
-from tap_ordergroove import schemas
 from tap_ordergroove.coerce import RecordConverter
 from tap_ordergroove.errors import OrdergrooveResponseError
+from tap_ordergroove.rest import schemas
 from tap_ordergroove.timezones import OrdergrooveZone
 
 ZONE = OrdergrooveZone("America/Chicago")

@@ -30,7 +30,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from tap_ordergroove.streams import CHILD_STREAM_TYPES, STREAM_TYPES
+from tap_ordergroove.rest.streams import CHILD_STREAM_TYPES, STREAM_TYPES
 from tests.conftest import API_KEY
 from tests.expected import utc
 from tests.singer_run import discover, run_tap

@@ -14,7 +14,7 @@ import uuid
 
 import pytest
 
-from tap_ordergroove.streams import CHILD_STREAM_TYPES, STREAM_TYPES
+from tap_ordergroove.rest.streams import CHILD_STREAM_TYPES, STREAM_TYPES
 from tests.conftest import start_fake
 from tests.test_children_postgres import query
 from tests.test_meltano_e2e import base_env, meltano_run

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tap_ordergroove.page_loop import RECORD_PATH_ENV
+from tap_ordergroove.rest.page_loop import RECORD_PATH_ENV
 from tests.conftest import tap_config
 from tests.singer_run import ROOT, TapRun, _parse, discover
 
@@ -27,7 +27,7 @@ SDK_LINE = "records one by one on the SDK's path"
 #: Runs the tap with a small STATE_MSG_FREQUENCY so pages are split where the SDK writes
 #: its periodic STATE (7 does not divide the page size 10).
 RUNNER = (
-    "import sys; from tap_ordergroove.client import OrdergrooveStream; "
+    "import sys; from tap_ordergroove.rest.client import OrdergrooveStream; "
     "OrdergrooveStream.STATE_MSG_FREQUENCY = int(sys.argv.pop(1)); "
     "from tap_ordergroove.tap import TapOrdergroove; TapOrdergroove.cli()"
 )

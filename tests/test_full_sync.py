@@ -8,7 +8,7 @@ from decimal import Decimal
 import jsonschema
 import pytest
 
-from tap_ordergroove.streams import STREAM_TYPES
+from tap_ordergroove.rest.streams import STREAM_TYPES
 from tests.conftest import tap_config
 from tests.expected import expected_record
 from tests.singer_run import run_tap

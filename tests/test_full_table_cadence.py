@@ -13,9 +13,9 @@ from datetime import timedelta
 
 import pytest
 
-from tap_ordergroove import cadence
-from tap_ordergroove.cadence import READ_AT
-from tap_ordergroove.resync import RESYNCED_AT
+from tap_ordergroove.rest import cadence
+from tap_ordergroove.rest.cadence import READ_AT
+from tap_ordergroove.rest.resync import RESYNCED_AT
 from tap_ordergroove.tap import TapOrdergroove
 from tap_ordergroove.timezones import parse_instant, utc_iso
 from tests.conftest import start_fake, tap_config

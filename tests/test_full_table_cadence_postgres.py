@@ -16,7 +16,7 @@ from datetime import timedelta
 
 import pytest
 
-from tap_ordergroove.cadence import READ_AT
+from tap_ordergroove.rest.cadence import READ_AT
 from tap_ordergroove.timezones import parse_instant, utc_iso
 from tests.conftest import start_fake
 from tests.test_children_postgres import flagged_keys, query, row_count

@@ -13,7 +13,7 @@ import json
 import time
 
 from fake_ordergroove.webhook_sender import WebhookSender
-from tap_ordergroove.events import DELETED_AT
+from tap_ordergroove.webhooks.events import DELETED_AT
 from tests.conftest import start_fake, tap_config
 from tests.singer_run import run_tap
 from tests.test_webhooks_support import Receiver

@@ -11,7 +11,7 @@ from pathlib import Path
 import psycopg2
 import pytest
 
-from tap_ordergroove.streams import STREAM_TYPES
+from tap_ordergroove.rest.streams import STREAM_TYPES
 from tests import pg
 from tests.conftest import API_KEY, start_fake
 from tests.expected import utc

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from tap_ordergroove.resync import RESYNCED_AT, is_due
+from tap_ordergroove.rest.resync import RESYNCED_AT, is_due
 from tap_ordergroove.tap import TapOrdergroove
 from tap_ordergroove.timezones import utc_iso
 from tests.conftest import start_fake, tap_config

@@ -31,7 +31,7 @@ from pathlib import Path
 import psycopg2
 import pytest
 
-from tap_ordergroove.streams import STREAM_TYPES
+from tap_ordergroove.rest.streams import STREAM_TYPES
 from tests import pg
 from tests.conftest import start_fake, tap_config
 from tests.singer_run import discover, run_tap

@@ -24,24 +24,24 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from urllib.parse import urlsplit, urlunsplit
 
-from tap_ordergroove.children import ChildStream
 from tap_ordergroove.coerce import ConversionError, build
-from tap_ordergroove.envelope import BARE_ARRAY, ENVELOPE, SINGLE_OBJECT, unwrap
 from tap_ordergroove.errors import (
     OrdergrooveAuthError,
     OrdergrooveConnectionError,
     OrdergrooveError,
     OrdergrooveResponseError,
 )
-from tap_ordergroove.http_client import decoded_body
-from tap_ordergroove.streams import STREAM_TYPES
+from tap_ordergroove.rest.children import ChildStream
+from tap_ordergroove.rest.envelope import BARE_ARRAY, ENVELOPE, SINGLE_OBJECT, unwrap
+from tap_ordergroove.rest.http_client import decoded_body
+from tap_ordergroove.rest.streams import STREAM_TYPES
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
     from singer_sdk import Tap
 
-    from tap_ordergroove.client import OrdergrooveStream
+    from tap_ordergroove.rest.client import OrdergrooveStream
     from tap_ordergroove.timezones import OrdergrooveZone
 
 OK = "ok"
@@ -474,7 +474,7 @@ def exit_code(reports: list[StreamReport]) -> int:
 
 def source_of(tap: Tap) -> str:
     """The host read, without credentials: ``base_url`` masked, or the environment's host."""
-    from tap_ordergroove.http_client import ENVIRONMENTS
+    from tap_ordergroove.rest.http_client import ENVIRONMENTS
 
     base = tap.config.get("base_url")
     if base:

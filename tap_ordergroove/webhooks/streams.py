@@ -1,5 +1,8 @@
 """Streams read from the webhook receiver's store, not from the REST API.
 
+The tap's side of the webhook source, as ``sftp/streams.py`` is the SFTP source's: the
+receiver (``serve``) writes the store, ``events.py`` reads it, these streams emit it.
+
 Both are incremental on the store's arrival order ``seq`` (strictly increasing), so they
 are sorted and resumable, unlike the REST streams.
 """
@@ -12,7 +15,7 @@ from singer_sdk import Stream
 from singer_sdk import typing as th
 
 from tap_ordergroove.coerce import EXTRA_FIELDS
-from tap_ordergroove.events import (
+from tap_ordergroove.webhooks.events import (
     deletions,
     event_extra,
     event_object,

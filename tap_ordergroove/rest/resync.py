@@ -21,7 +21,7 @@ from datetime import timedelta
 from tap_ordergroove.timezones import parse_instant, utc_iso
 
 if t.TYPE_CHECKING:
-    from tap_ordergroove.client import OrdergrooveStream
+    from tap_ordergroove.rest.client import OrdergrooveStream
 
 #: Stream-state key: start of the run whose complete resync read last flagged deletes.
 RESYNCED_AT = "deletes_resynced_at"

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from singer_sdk import typing as th
 
-from tap_ordergroove.schemas import EXTRA_FIELDS_PROPERTY
+from tap_ordergroove.rest.schemas import EXTRA_FIELDS_PROPERTY
 
 ID = th.StringType
 TIMESTAMP = th.DateTimeType

@@ -24,7 +24,7 @@ from __future__ import annotations
 import typing as t
 from datetime import timedelta
 
-from tap_ordergroove import resync
+from tap_ordergroove.rest import resync
 from tap_ordergroove.timezones import parse_instant, utc_iso
 
 if t.TYPE_CHECKING:
@@ -32,7 +32,7 @@ if t.TYPE_CHECKING:
 
     from singer_sdk import Stream
 
-    from tap_ordergroove.client import OrdergrooveStream
+    from tap_ordergroove.rest.client import OrdergrooveStream
 
 #: Stream-state key: start of the run whose complete read of this table was the last one.
 READ_AT = "full_table_read_at"

@@ -3,7 +3,8 @@
 ``OrdergrooveHTTPStream`` is the HTTP half of every REST stream: it sends one request
 under a wall-clock deadline, sorts the answer into fatal (stop, say what to change) or
 retryable (back off, try again), and retries with exponential backoff, honouring
-``Retry-After``. What a page *means* (envelope, records, bookmarks) is ``client.py``'s.
+``Retry-After``. What a page *means* (envelope, records, bookmarks) is ``client.py``'s and
+its mixins' (``records.py``, ``windows.py``, ``tombstones.py``, ``drift.py``).
 """
 
 from __future__ import annotations

@@ -33,7 +33,7 @@ if t.TYPE_CHECKING:
     from singer_sdk import Stream
     from singer_sdk.helpers.types import Context
 
-    from tap_ordergroove.client import OrdergrooveStream
+    from tap_ordergroove.rest.client import OrdergrooveStream
 
 #: ``ORDERGROOVE_RECORD_PATH=sdk`` makes every stream take the SDK's per-record loop.
 RECORD_PATH_ENV = "ORDERGROOVE_RECORD_PATH"

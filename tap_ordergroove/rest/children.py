@@ -30,11 +30,11 @@ from functools import cached_property
 from singer_sdk import Stream
 from singer_sdk.helpers.conform import TypeConformanceLevel
 
-from tap_ordergroove import resync
-from tap_ordergroove.client import OrdergrooveStream
 from tap_ordergroove.coerce import ConversionError, RecordConverter, as_list
-from tap_ordergroove.events import DELETED_AT
+from tap_ordergroove.rest import resync
+from tap_ordergroove.rest.client import OrdergrooveStream
 from tap_ordergroove.timezones import parse_instant, utc_iso
+from tap_ordergroove.webhooks.events import DELETED_AT
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterable, Iterator

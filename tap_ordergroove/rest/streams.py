@@ -1,16 +1,16 @@
 """Ordergroove list endpoints, one class each: name, path, keys, replication, filters.
 
 Everything else (HTTP, pagination, retries, time zones, types, bookmarks) is in
-``client.py``; schemas are in ``schemas.py``.
+``client.py`` and the modules it names; schemas are in ``schemas.py``.
 """
 
 from __future__ import annotations
 
 import typing as t
 
-from tap_ordergroove import child_schemas, schemas
-from tap_ordergroove.children import ChildStream, ParentStream
-from tap_ordergroove.client import OrdergrooveStream
+from tap_ordergroove.rest import child_schemas, schemas
+from tap_ordergroove.rest.children import ChildStream, ParentStream
+from tap_ordergroove.rest.client import OrdergrooveStream
 from tap_ordergroove.timezones import SPACED_FILTER_FORMAT
 
 if t.TYPE_CHECKING:
@@ -18,7 +18,7 @@ if t.TYPE_CHECKING:
 
     from singer_sdk.helpers.types import Context
 
-    from tap_ordergroove.children import Element
+    from tap_ordergroove.rest.children import Element
 
 
 class UpdatedStream(OrdergrooveStream):
