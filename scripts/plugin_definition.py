@@ -270,10 +270,17 @@ def merchant_stream_maps(catalog: dict) -> dict:
 
 
 def write_meltano_merchant_maps(catalog: dict) -> None:
-    """Replace ``stream_maps`` of the merchant base extractor in meltano.yml."""
+    """Replace ``stream_maps`` of the merchant base extractor in meltano.yml.
+
+    In place: the map carries the ``&merchant_stream_maps`` anchor that the shared-schema base
+    and (through ``<<: *merchant``) every merchant refer to; a new object would leave them the
+    old maps.
+    """
     rt, project = _meltano_yml()
     base = next(p for p in project["plugins"]["extractors"] if p["name"] == MERCHANT_BASE)
-    base["config"]["stream_maps"] = merchant_stream_maps(catalog)
+    maps = base["config"]["stream_maps"]
+    maps.clear()
+    maps.update(merchant_stream_maps(catalog))
     with MELTANO_FILE.open("w") as handle:
         rt.dump(project, handle)
 
