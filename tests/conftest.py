@@ -128,8 +128,8 @@ SLOW_MODULES = frozenset(
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items) -> None:
-    """Under pytest-xdist (``scripts/test`` runs ``-n auto --dist loadgroup``): the tests of a
-    module that share a module-scoped fixture (one tap run, one build, one receiver) stay on
+    """Under pytest-xdist (``scripts/test``: ``--dist loadgroup``, cores + 1 workers): the tests
+    of a module that share a module-scoped fixture (one tap run, one build, one receiver) stay on
     one worker, so that setup is made once; every other test goes wherever a worker is free.
     The slow modules come first (order within a module unchanged). Without xdist (``-n 0``
     or ``-p no:xdist``) nothing changes.

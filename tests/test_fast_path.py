@@ -21,7 +21,7 @@ import pytest
 
 from tap_ordergroove.rest.page_loop import RECORD_PATH_ENV
 from tests.conftest import tap_config
-from tests.singer_run import ROOT, TapRun, _parse, discover
+from tests.singer_run import ROOT, TapRun, _catalog, _parse
 
 SDK_LINE = "records one by one on the SDK's path"
 #: Runs the tap with a small STATE_MSG_FREQUENCY so pages are split where the SDK writes
@@ -58,13 +58,7 @@ def run(
     (tmp_path / "config.json").write_text(json.dumps(config))
     args = [sys.executable, "-c", RUNNER, str(frequency), "--config", str(tmp_path / "config.json")]
     if streams is not None:
-        catalog = discover(tmp_path, config)
-        for entry in catalog["streams"]:
-            for meta in entry["metadata"]:
-                if meta["breadcrumb"] == []:
-                    meta["metadata"]["selected"] = entry["tap_stream_id"] in streams
-        (tmp_path / "catalog.json").write_text(json.dumps(catalog))
-        args += ["--catalog", str(tmp_path / "catalog.json")]
+        args += ["--catalog", str(_catalog(tmp_path, tmp_path / "config.json", streams))]
     if state is not None:
         (tmp_path / "state.json").write_text(json.dumps(state))
         args += ["--state", str(tmp_path / "state.json")]
