@@ -12,6 +12,7 @@ import json
 import os
 import signal
 import time
+from pathlib import Path
 
 import pytest
 
@@ -141,8 +142,7 @@ def test_a_page_in_flight_or_a_backoff_wait_is_abandoned(tmp_path, fault):
         fake.stop()
 
 
-def meltano_env(fake, tmp_path) -> dict:
-    out = tmp_path / "jsonl"
+def meltano_env(fake, out: Path) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     return {
         "MELTANO_ENVIRONMENT": "dev",
@@ -153,16 +153,18 @@ def meltano_env(fake, tmp_path) -> dict:
     }
 
 
-def jsonl_keys(tmp_path, stream: str) -> set:
-    path = tmp_path / "jsonl" / f"{stream}.jsonl"
+def jsonl_keys(out: Path, stream: str) -> set:
+    """The keys target-jsonl wrote to ``out``. A stopped run's target may be killed mid-line:
+    an unterminated last line is what it had not finished writing, never a record."""
+    path = out / f"{stream}.jsonl"
     if not path.exists():
         return set()
+    text = path.read_text()
+    lines = text.split("\n")
+    if not text.endswith("\n"):
+        lines.pop()  # cut short by the stop
     pk = "merchant_user_id" if stream == "customers" else "public_id"
-    return {
-        json.dumps(json.loads(line).get(pk), sort_keys=True)
-        for line in path.read_text().splitlines()
-        if line.strip()
-    }
+    return {json.dumps(json.loads(line).get(pk), sort_keys=True) for line in lines if line.strip()}
 
 
 @pytest.mark.parametrize(
@@ -180,15 +182,16 @@ def test_meltano_run_stops_within_seconds_and_resumes(tmp_path, target, signame,
     fake = start_fake(**SLOW)
     suffix = f"sig{target}{signame}{workers}{time.monotonic_ns()}"
     try:
+        stopped_out, resumed_out = tmp_path / "jsonl", tmp_path / "jsonl-resumed"
         env = {
-            **meltano_env(fake, tmp_path),
+            **meltano_env(fake, stopped_out),
             "TAP_ORDERGROOVE_MAX_CONCURRENT_STREAMS": str(workers),
         }
         args = ("--state-id-suffix", suffix, "tap-ordergroove", "target-jsonl")
         meltano = start_meltano(tmp_path / "1", env, *args)
         tap_pid = find_tap_pid(meltano.pid)
         deadline = time.monotonic() + 120
-        while not (tmp_path / "jsonl" / "addresses.jsonl").exists():
+        while not (stopped_out / "addresses.jsonl").exists():
             assert time.monotonic() < deadline and meltano.poll() is None, "no records landed"
             time.sleep(0.05)
         time.sleep(1.0)
@@ -209,14 +212,17 @@ def test_meltano_run_stops_within_seconds_and_resumes(tmp_path, target, signame,
         assert code != 0
         late = [e for e in fake.request_log.snapshot() if e["started"] > sent + 1.0]
         assert not late, "the tap kept reading after the stop"
-        partial = {s: jsonl_keys(tmp_path, s) for s in fake.dataset.counts()}
+        partial = {s: jsonl_keys(stopped_out, s) for s in fake.dataset.counts()}
         assert sum(map(len, partial.values())) < sum(fake.dataset.counts().values())
 
         fake.latency_ms = 0
-        resumed = start_meltano(tmp_path / "2", env, *args)
+        # Its own folder: appending to a file whose last line the stop cut would glue a record
+        # onto that fragment.
+        resumed = start_meltano(tmp_path / "2", {**env, **meltano_env(fake, resumed_out)}, *args)
         assert resumed.wait(timeout=600) == 0, (tmp_path / "2" / "meltano.err").read_text()[-3000:]
         for stream in fake.dataset.counts():
-            missing = dataset_keys(fake, stream) - jsonl_keys(tmp_path, stream)
+            landed = jsonl_keys(stopped_out, stream) | jsonl_keys(resumed_out, stream)
+            missing = dataset_keys(fake, stream) - landed
             assert not missing, f"{stream}: {len(missing)} records lost by the stop"
     finally:
         fake.stop()
