@@ -16,7 +16,7 @@ import pytest
 from fake_ordergroove.webhook_sender import WebhookSender
 from tests.conftest import start_fake
 from tests.expected import utc
-from tests.test_meltano_e2e import base_env, connect, meltano_run
+from tests.test_meltano_e2e import base_env, connect, meltano_run, select_env
 from tests.test_webhooks_support import Receiver
 
 KEY = "whsec-e2e-0123456789"
@@ -63,6 +63,7 @@ def test_webhook_deletes_flag_exactly_the_deleted_rows(tmp_path, schema):
             **base_env(fake, schema),
             "TARGET_POSTGRES_DEFAULT_TARGET_SCHEMA": schema,
             "TAP_ORDERGROOVE_WEBHOOK_STORE_URL": receiver.store_url,
+            **select_env("orders", "items", "webhook_events", "deleted_records"),
         }
         run = ["--state-id-suffix", schema, "tap-ordergroove", "target-postgres"]
         meltano_run(env, *run)
@@ -144,7 +145,11 @@ def test_webhook_deletes_flag_exactly_the_deleted_rows(tmp_path, schema):
 def test_full_table_deletes_only_after_a_complete_read(tmp_path, schema):
     fake = start_fake(customers=60, seed=12)
     try:
-        env = {**base_env(fake, schema), "TARGET_POSTGRES_DEFAULT_TARGET_SCHEMA": schema}
+        env = {
+            **base_env(fake, schema),
+            "TARGET_POSTGRES_DEFAULT_TARGET_SCHEMA": schema,
+            **select_env("products"),
+        }
         run = ["--state-id-suffix", schema, "tap-ordergroove", "target-postgres"]
         meltano_run(env, *run)
         products = sorted(p["external_product_id"] for p in fake.dataset.records("products"))
@@ -183,6 +188,7 @@ def test_reconciliation_finds_deletes_without_webhooks(tmp_path, schema):
             **base_env(fake, schema),
             "TARGET_POSTGRES_DEFAULT_TARGET_SCHEMA": schema,
             "TAP_ORDERGROOVE_RECONCILE_UPCOMING_DELETES": "true",
+            **select_env("orders", "items", "upcoming_orders", "upcoming_items"),
         }
         run = ["--state-id-suffix", schema, "tap-ordergroove", "target-postgres"]
         meltano_run(env, *run)

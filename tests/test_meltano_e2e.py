@@ -3,6 +3,7 @@ PostgreSQL (tests/pg.py)."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import uuid
@@ -71,6 +72,12 @@ def base_env(fake, suffix: str) -> dict:
         "TAP_ORDERGROOVE_API_KEY": API_KEY,
         **target_env(),
     }
+
+
+def select_env(*streams: str) -> dict:
+    """Meltano's ``select`` for only ``streams``: a test that checks a few tables need not
+    make every run create, merge and drop all 25 (about a third of a run's CPU)."""
+    return {"TAP_ORDERGROOVE__SELECT": json.dumps([f"{stream}.*" for stream in streams])}
 
 
 def table_counts(schema: str) -> dict[str, int]:

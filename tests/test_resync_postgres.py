@@ -7,14 +7,13 @@ flagged and still picks up changes (the bookmark stays right).
 
 from __future__ import annotations
 
-import json
 import uuid
 
 import pytest
 
 from tests.conftest import start_fake
 from tests.test_children_postgres import flagged_keys, query, row_count
-from tests.test_meltano_e2e import base_env, meltano_run
+from tests.test_meltano_e2e import base_env, meltano_run, select_env
 
 KEYS = {"customers": "merchant_user_id", "addresses": "public_id"}
 
@@ -36,9 +35,7 @@ def test_resync_flags_deleted_customers_and_addresses(schema):
         env = {
             **base_env(fake, schema),
             "TARGET_POSTGRES_DEFAULT_TARGET_SCHEMA": schema,
-            # The two streams under test: the other 11 and their child tables would only make
-            # every run rebuild tables nothing here reads.
-            "TAP_ORDERGROOVE__SELECT": json.dumps([f"{table}.*" for table in KEYS]),
+            **select_env(*KEYS),
         }
         run = ["--state-id-suffix", schema, "tap-ordergroove", "target-postgres"]
         meltano_run(env, *run)
