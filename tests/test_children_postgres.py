@@ -1,19 +1,25 @@
 """Child tables in the real PostgreSQL through `meltano run`: the current-children condition.
 
-A subscription loses a component between two runs: docs/child-tables.md's query for current
-components returns exactly what the API returns, while the stale row stays (no deletes).
-A product loses a group: its full-table parent was read completely, so the membership row
-is flagged `_sdc_deleted_at`.
+Two real loads, between which a subscription loses a component, a product loses a group and
+an offer profile loses a coupon discount (one scenario, shared by the tests below):
+- docs/child-tables.md's condition for current components returns exactly what the API
+  returns, while the stale row stays (no deletes);
+- the product's full-table read was complete, so its lost membership row is flagged
+  `_sdc_deleted_at`;
+- the docs' "current children" SQL blocks (tests/test_readme_sql.py finds them), run
+  verbatim, return exactly the children the API has now.
 """
 
 from __future__ import annotations
 
 import uuid
+from types import SimpleNamespace
 
 import pytest
 
 from tests.conftest import start_fake
-from tests.test_meltano_e2e import base_env, connect, meltano_run
+from tests.test_meltano_e2e import base_env, connect, meltano_run, select_env
+from tests.test_readme_sql import FULL_TABLE, INCREMENTAL, api_discounts, doc_sql, run_in_schema
 
 #: docs/child-tables.md's condition: a child row is current when it has its parent's update time.
 CURRENT_COMPONENTS_SQL = """
@@ -55,20 +61,34 @@ def api_components(fake) -> set[tuple]:
     return current
 
 
-@pytest.fixture
-def schema():
-    name = f"og_child_{uuid.uuid4().hex[:8]}"
-    yield name
-    query(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
+#: The parents the scenario changes and their child tables; nothing else is read.
+STREAMS = (
+    "subscriptions",
+    "subscription_components",
+    "products",
+    "product_group_memberships",
+    "offer_profiles",
+    "offer_profile_coupon_discounts",
+)
 
 
-def test_current_children_after_a_parent_loses_one(schema):
+@pytest.fixture(scope="module")
+def loads():
+    """Load, lose one child of each kind in the API, load again."""
+    schema = f"og_child_{uuid.uuid4().hex[:8]}"
     fake = start_fake(customers=80, seed=31)
     try:
-        env = {**base_env(fake, schema), "TARGET_POSTGRES_DEFAULT_TARGET_SCHEMA": schema}
+        env = {
+            **base_env(fake, schema),
+            "TARGET_POSTGRES_DEFAULT_TARGET_SCHEMA": schema,
+            **select_env(*STREAMS),
+        }
         run = ["--state-id-suffix", schema, "tap-ordergroove", "target-postgres"]
         meltano_run(env, *run)
-        assert set(query(CURRENT_COMPONENTS_SQL.format(schema=schema))) == api_components(fake)
+        first = SimpleNamespace(
+            landed=set(query(CURRENT_COMPONENTS_SQL.format(schema=schema))),
+            api=api_components(fake),
+        )
 
         bundle = next(
             s
@@ -80,27 +100,81 @@ def test_current_children_after_a_parent_loses_one(schema):
         product = next(p for p in fake.dataset.records("products") if len(p["groups"]) == 2)
         left_group, stays = product["groups"]
         fake.dataset.update("products", product["external_product_id"], groups=[stays])
+        profile, kind = next(
+            (p, kind)
+            for p in fake.dataset.records("offer_profiles")
+            for kind in ("initial", "recurring")
+            if len((p.get(f"{kind}_coupon") or {}).get("discounts") or []) == 2
+        )
+        coupon = profile[f"{kind}_coupon"]
+        lost_discount, kept_discount = coupon["discounts"]
+        fake.dataset.update(
+            "offer_profiles",
+            profile["public_id"],
+            **{f"{kind}_coupon": {**coupon, "discounts": [kept_discount]}},
+        )
 
         meltano_run(env, *run)
-        current = set(query(CURRENT_COMPONENTS_SQL.format(schema=schema)))
-        assert current == api_components(fake)
-        assert (bundle["public_id"], lost["public_id"], lost["product"]) not in current
-        stale = query(
-            f'SELECT count(*) FROM "{schema}".subscription_components WHERE subscription = %s',
-            bundle["public_id"],
+        yield SimpleNamespace(
+            schema=schema,
+            fake=fake,
+            first=first,
+            bundle=bundle,
+            lost_component=lost,
+            product=product,
+            left_group=left_group,
+            profile=profile,
+            coupon_kind=kind,
+            lost_discount=lost_discount,
         )
-        assert stale == [(2,)], "the lost component's row stays; the condition leaves it out"
-
-        flagged = query(
-            f'SELECT group_type, name FROM "{schema}".product_group_memberships '
-            "WHERE external_product_id = %s AND _sdc_deleted_at IS NOT NULL",
-            product["external_product_id"],
-        )
-        assert flagged == [(left_group["group_type"], left_group["name"])]
-        (others,) = query(
-            f'SELECT count(*) FROM "{schema}".product_group_memberships '
-            "WHERE _sdc_deleted_at IS NOT NULL"
-        )
-        assert others == (1,)
     finally:
         fake.stop()
+        query(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+def test_current_children_after_a_parent_loses_one(loads):
+    schema, fake = loads.schema, loads.fake
+    assert loads.first.landed == loads.first.api
+    current = set(query(CURRENT_COMPONENTS_SQL.format(schema=schema)))
+    assert current == api_components(fake)
+    lost = loads.lost_component
+    assert (loads.bundle["public_id"], lost["public_id"], lost["product"]) not in current
+    stale = query(
+        f'SELECT count(*) FROM "{schema}".subscription_components WHERE subscription = %s',
+        loads.bundle["public_id"],
+    )
+    assert stale == [(2,)], "the lost component's row stays; the condition leaves it out"
+
+    flagged = query(
+        f'SELECT group_type, name FROM "{schema}".product_group_memberships '
+        "WHERE external_product_id = %s AND _sdc_deleted_at IS NOT NULL",
+        loads.product["external_product_id"],
+    )
+    assert flagged == [(loads.left_group["group_type"], loads.left_group["name"])]
+    (others,) = query(
+        f'SELECT count(*) FROM "{schema}".product_group_memberships '
+        "WHERE _sdc_deleted_at IS NOT NULL"
+    )
+    assert others == (1,)
+
+
+def test_current_children_sql_runs_verbatim_after_a_real_load(loads):
+    schema, fake = loads.schema, loads.fake
+    components = run_in_schema(schema, doc_sql(INCREMENTAL))
+    got = {(r["subscription"], r["child_key"], r["product"]) for r in components}
+    assert got == api_components(fake)
+    lost = loads.lost_component
+    assert (loads.bundle["public_id"], lost["public_id"], lost["product"]) not in got
+
+    discounts = run_in_schema(schema, doc_sql(FULL_TABLE))
+    got = {(r["offer_profile"], r["coupon"], r["child_key"]) for r in discounts}
+    assert got == api_discounts(fake)
+    profile, kind = loads.profile["public_id"], loads.coupon_kind
+    assert (profile, kind, loads.lost_discount["public_id"]) not in got
+    (stale,) = query(
+        f'SELECT count(*) FROM "{schema}".offer_profile_coupon_discounts '
+        "WHERE offer_profile = %s AND coupon = %s",
+        profile,
+        kind,
+    )
+    assert stale == (2,), "the lost discount's row stays, flagged; the query leaves it out"
