@@ -18,7 +18,7 @@ import pytest
 from tests.conftest import start_fake, tap_config
 from tests.singer_run import run_tap
 from tests.test_children_postgres import query
-from tests.test_meltano_e2e import base_env, meltano_run
+from tests.test_meltano_e2e import base_env, meltano_run, select_env
 
 BAD_DAY = "2017-02-29 12:00:00"
 
@@ -155,7 +155,11 @@ def schema():
 def test_quarantined_values_land_in_postgres(schema):
     fake = start_bad_fake()
     try:
-        env = {**base_env(fake, schema), "TARGET_POSTGRES_DEFAULT_TARGET_SCHEMA": schema}
+        env = {
+            **base_env(fake, schema),
+            "TARGET_POSTGRES_DEFAULT_TARGET_SCHEMA": schema,
+            **select_env(*STREAMS),
+        }
         meltano_run(env, "--state-id-suffix", schema, "tap-ordergroove", "target-postgres")
         totals, nulls, subs = expected_counts(fake)
         orders = len(fake.dataset.records("orders"))
