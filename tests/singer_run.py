@@ -1,14 +1,15 @@
-"""Run the tap as a real process and read its Singer output back."""
+"""Run the tap as a real process (tests/tap_process.py) and read its Singer output back."""
 
 from __future__ import annotations
 
 import json
 import os
 import subprocess
-import sys
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+
+from tests import tap_process
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -50,7 +51,7 @@ def run_tap(
     tmp_path.mkdir(parents=True, exist_ok=True)
     config_file = tmp_path / "config.json"
     config_file.write_text(json.dumps(config))
-    args = [sys.executable, "-m", "tap_ordergroove", "--config", str(config_file)]
+    args = ["--config", str(config_file)]
     if state is not None:
         state_file = tmp_path / "state.json"
         state_file.write_text(json.dumps(state))
@@ -62,9 +63,7 @@ def run_tap(
         catalog_file.write_text(json.dumps(catalog))
         args += ["--catalog", str(catalog_file)]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.run(
-        args, capture_output=True, text=True, timeout=timeout, cwd=ROOT, env=env, check=False
-    )
+    proc = tap_process.run(args, cwd=ROOT, env=env, timeout=timeout)
     run = _parse(proc)
     if check and proc.returncode != 0:
         raise AssertionError(f"tap failed ({proc.returncode}):\n{proc.stderr[-4000:]}")
@@ -80,13 +79,9 @@ def discover(tmp_path: Path, config: dict) -> dict:
 
 
 def _discover(config_file: Path) -> dict:
-    out = subprocess.run(
-        [sys.executable, "-m", "tap_ordergroove", "--config", str(config_file), "--discover"],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=ROOT,
-    )
+    args = ["--config", str(config_file), "--discover"]
+    out = tap_process.run(args, cwd=ROOT, env=dict(os.environ), timeout=120)
+    assert out.returncode == 0, f"--discover failed ({out.returncode}):\n{out.stderr[-4000:]}"
     return json.loads(out.stdout)
 
 
