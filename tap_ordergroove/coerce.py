@@ -619,6 +619,16 @@ class RecordConverter:
         return "; ".join(shown)
 
 
+#: Money text -> its ``Decimal``, shared by every stream (Decimals are immutable): prices
+#: and totals repeat, and a lookup costs a sixth of a ``Decimal()``. Emptied when full
+#: (about 3 MiB).
+_DECIMALS: dict[str, Decimal] = {}
+_DECIMALS_MAX = 16_384
+#: Texts ``_date_converter`` returned unchanged (valid ``YYYY-MM-DD`` days), as large.
+_DATES: set[str] = set()
+_DATE_TEXT = 10
+
+
 def _compile(sink: RecordConverter) -> Callable[[dict], dict]:
     """``RecordConverter.__call__`` for one schema, as straight-line Python.
 
@@ -636,6 +646,9 @@ def _compile(sink: RecordConverter) -> Callable[[dict], dict]:
         "to_string": to_string,
         "convert_each": sink.convert_each,
         "Decimal": Decimal,
+        "decimals": _DECIMALS,
+        "decimals_max": _DECIMALS_MAX,
+        "dates": _DATES,
         "ConversionError": ConversionError,
         "minutes_seconds": MINUTES_SECONDS,
         "sink": sink,
@@ -651,7 +664,7 @@ def _compile(sink: RecordConverter) -> Callable[[dict], dict]:
     ]
     if sink._text:
         lines += [
-            "    if not set(map(type, map(get, text))) <= text_types:",
+            "    if not text_types.issuperset(map(type, map(get, text))):",  # stops at the first
         ]
         for name in sink._text:  # a code sent as 2 for "2": text, as convert_each does
             key = repr(name)
@@ -670,21 +683,37 @@ def _compile(sink: RecordConverter) -> Callable[[dict], dict]:
         if convert is to_decimal:
             lines += [
                 "        if v.__class__ is str and v:",  # to_decimal's common case, inlined
-                "            v = Decimal(v)",
-                "            if not v.is_finite():",
-                "                raise ConversionError",
-                f"            out[{key}] = v",
+                "            d = decimals.get(v)",
+                "            if d is None:",
+                "                d = Decimal(v)",
+                "                if not d.is_finite():",
+                "                    raise ConversionError",
+                "                if len(decimals) >= decimals_max:",
+                "                    decimals.clear()",
+                "                decimals[v] = d",
+                f"            out[{key}] = d",
                 "        elif v is not None:",
                 f"            out[{key}] = c{i}(v)",
             ]
         elif prefixes is not None:  # _datetime_converter's common case, inlined
             names[f"p{i}"] = prefixes
+            h = HOUR_LENGTH
             lines += [
                 "        if v is not None:",
-                f"            p = p{i}.get(v[:{HOUR_LENGTH}]) "
-                f"if v.__class__ is str and len(v) == {NAIVE_LENGTH} else None",
-                f"            out[{key}] = (p + v[{HOUR_LENGTH}:] + '+00:00' "
-                f"if p is not None and v[{HOUR_LENGTH}:] in minutes_seconds else c{i}(v))",
+                f"            if (v.__class__ is str and len(v) == {NAIVE_LENGTH} and "
+                f"(p := p{i}.get(v[:{h}])) is not None and (t := v[{h}:]) in minutes_seconds):",
+                f'                out[{key}] = f"{{p}}{{t}}+00:00"',
+                "            else:",
+                f"                out[{key}] = c{i}(v)",
+            ]
+        elif convert is _date_converter:  # a valid 'YYYY-MM-DD' is its own value
+            lines += [
+                "        if v is not None and not (v.__class__ is str and v in dates):",
+                f"            out[{key}] = d = c{i}(v)",
+                f"            if v.__class__ is str and len(v) == {_DATE_TEXT} and d == v:",
+                "                if len(dates) >= decimals_max:",
+                "                    dates.clear()",
+                "                dates.add(v)",
             ]
         elif already is not None:
             names[f"a{i}"] = already
