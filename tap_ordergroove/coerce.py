@@ -101,7 +101,7 @@ def to_integer(value: Any) -> int | None:
         number = Decimal(str(value).strip())
     except InvalidOperation as exc:
         raise ConversionError(f"expected an integer, got {value!r}") from exc
-    if number != number.to_integral_value():
+    if not number.is_finite() or number != number.to_integral_value():  # NaN, Infinity
         raise ConversionError(f"expected an integer, got {value!r}")
     return int(number)
 
@@ -150,7 +150,7 @@ def to_json_object(value: Any) -> dict | None:
     if isinstance(value, str):
         try:  # msgspec reads valid JSON as json.loads does, about 5x faster
             value = _decode_json_text(value)
-        except msgspec.DecodeError:  # not JSON for msgspec; json.loads has the last word
+        except (msgspec.DecodeError, UnicodeEncodeError):  # json.loads has the last word
             if not value.strip():
                 return None
             try:
