@@ -2,9 +2,10 @@
 
 ``requests``' timeout is per socket read: a server (or proxy) that sends a page a few
 bytes at a time resets it on every read and is waited for indefinitely. Here each
-request runs under a ``Deadline``: a timer that, when the page is not complete in time,
-shuts the connection's socket down, which wakes the blocked read at once. The same
-shutdown abandons pages in flight when the tap is asked to stop (SIGTERM / SIGINT).
+request runs under a ``Deadline`` (one watchdog thread keeps them all): when the page is
+not complete in time, it shuts the connection's socket down, which wakes the blocked read
+at once. The same shutdown abandons pages in flight when the tap is asked to stop
+(SIGTERM / SIGINT).
 
 How the socket is found: the session's connection pools use ``TrackedHTTPConnection``,
 which hands its socket to the calling thread's ``Deadline`` as it waits for the answer.
@@ -13,8 +14,11 @@ Only urllib3's public pool and connection classes are subclassed.
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import socket
 import threading
+import time
 import typing as t
 from contextlib import contextmanager
 
@@ -38,10 +42,9 @@ class Deadline:
         self.seconds = seconds
         self.expired = False
         self.aborted = False
+        self.finished = False
         self._sock: socket.socket | None = None
         self._lock = threading.Lock()
-        self._timer = threading.Timer(seconds, self._expire)
-        self._timer.daemon = True
 
     def watch(self, sock: socket.socket | None) -> None:
         """The socket the page is being read from (called by the connection)."""
@@ -66,14 +69,70 @@ class Deadline:
         _local.deadline = self
         with _active_lock:
             _active.add(self)
-        self._timer.start()
+        _watchdog.add(self, time.monotonic() + self.seconds)
 
     def finish(self) -> None:
         """Stop the clock; the socket, if it survived, goes back to the pool untouched."""
-        self._timer.cancel()
+        self.finished = True  # the watchdog drops it unexpired
         with _active_lock:
             _active.discard(self)
         _local.deadline = None
+
+
+class _Watchdog:
+    """One thread that expires every due ``Deadline`` (a thread per request cost more CPU
+    than the request's own Python: a start, a wake-up and an exit per page).
+
+    Finished deadlines are dropped lazily: the thread sleeps until the earliest one falls
+    due, so a run of quick pages wakes it about once per ``request_timeout``; the heap is
+    rebuilt from the unfinished ones when the finished ones outnumber them.
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition(threading.Lock())
+        self._heap: list[tuple[float, int, Deadline]] = []
+        self._count = itertools.count()
+        self._thread: threading.Thread | None = None
+
+    def add(self, limit: Deadline, due: float) -> None:
+        with self._cond:
+            heap = self._heap
+            if len(heap) > _REBUILD_AT:
+                live = [entry for entry in heap if not entry[2].finished]
+                if len(live) * 2 < len(heap):
+                    heapq.heapify(live)
+                    heap[:] = live
+            heapq.heappush(heap, (due, next(self._count), limit))
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(
+                    target=self._run, name="page-deadlines", daemon=True
+                )
+                self._thread.start()
+            elif heap[0][2] is limit:  # due before anything the thread waits for
+                self._cond.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                heap = self._heap
+                while heap and heap[0][2].finished:
+                    heapq.heappop(heap)
+                if not heap:
+                    self._cond.wait()
+                    continue
+                wait = heap[0][0] - time.monotonic()
+                if wait > 0:
+                    self._cond.wait(wait)
+                    continue
+                limit = heapq.heappop(heap)[2]
+            if not limit.finished:
+                limit._expire()
+
+
+#: Unfinished deadlines are few (one per stream reading); past this many entries the
+#: finished ones are dropped at the next ``add``.
+_REBUILD_AT = 256
+_watchdog = _Watchdog()
 
 
 @contextmanager

@@ -97,8 +97,20 @@ class OrdergrooveZone:
                 start = None
             if start is not None and start.tzinfo is None:
                 prefix = (start - offset).isoformat()[:HOUR_LENGTH]
+                if hour[_DATE_LENGTH] == " ":  # Ordergroove's form: the day's 24 hours at once
+                    self._fill_day(hour[:_DATE_LENGTH], start - offset - start.hour * _HOUR)
         self.utc_hour_prefixes[hour] = prefix
         return prefix
+
+    def _fill_day(self, day: str, utc_midnight: datetime) -> None:
+        """Cache every hour ``YYYY-MM-DD HH`` of a day with one whole-hour offset (what
+        ``_hour_prefix`` would find for each: a record's timestamps spread over many hours
+        of few days, so this saves most lookups of the exact path)."""
+        prefixes = self.utc_hour_prefixes
+        for hour in range(24):
+            prefixes.setdefault(
+                f"{day} {hour:02d}", (utc_midnight + hour * _HOUR).isoformat()[:HOUR_LENGTH]
+            )
 
     def _offset_of_day(self, day: str) -> timedelta | None:
         """The UTC offset of every wall-clock second of ``day``, or None if it varies.

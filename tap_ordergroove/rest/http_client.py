@@ -67,6 +67,8 @@ FIRST_CONTACT_MAX_WAIT = 2.0
 #: Longest failure text in a retry warning (an API body or a urllib3 chain can run to 500+).
 MAX_REASON_CHARS = 160
 _BODY_ATTR = "_ordergroove_body"
+#: ``build_prepared_request`` arguments a reused request may differ in (only ``url``).
+_URL_ONLY = frozenset({"method", "url", "params", "headers", "data", "json"})
 _TAGS = re.compile(r"<[^>]*>")
 #: Numbers Ordergroove sends unquoted become exact decimals, never floats; msgspec also
 #: parses a page about twice as fast as the json module.
@@ -188,6 +190,52 @@ class OrdergrooveHTTPStream(RESTStream):
         )
 
     # One request --------------------------------------------------------------
+
+    def build_prepared_request(self, *args: t.Any, **kwargs: t.Any) -> requests.PreparedRequest:
+        """The SDK's prepared request; a later page's is the previous one with its own URL.
+
+        ``Session.prepare_request`` merges the session's headers, cookies, hooks and auth
+        and checks every header again on every page, about a tenth of the tap's CPU. When a
+        request's inputs other than its URL (method, headers, no body, no parameters) and
+        the session's state (headers, parameters, hooks, auth, no cookies) are what they
+        were for the previous request, only what depends on the URL is prepared again:
+        the URL, then the authenticator (which may rewrite the URL), as ``prepare`` does.
+        Anything else takes the SDK's path and becomes the new template.
+        """
+        headers = kwargs.get("headers")
+        if isinstance(headers, dict):
+            headers.setdefault("User-Agent", self.user_agent)
+        session = self.requests_session
+        session.auth = self.authenticator
+        key = (
+            kwargs.get("method"),
+            headers,
+            dict(session.headers),
+            session.auth,
+            session.hooks,
+        )
+        template = self._request_template
+        if (
+            template is not None
+            and not args
+            and kwargs.keys() <= _URL_ONLY
+            and not kwargs.get("params")
+            and kwargs.get("data") is None
+            and kwargs.get("json") is None
+            and not session.params
+            and not session.cookies
+            and key == template[0]
+        ):
+            prepared = template[1].copy()
+            prepared.prepare_url(kwargs.get("url"), None)
+            prepared.prepare_auth(session.auth)
+            return prepared
+        prepared = super().build_prepared_request(*args, **kwargs)
+        no_cookies = "Cookie" not in prepared.headers and not session.cookies
+        self._request_template = (key, prepared.copy()) if no_cookies else None
+        return prepared
+
+    _request_template: tuple[tuple, requests.PreparedRequest] | None = None
 
     def _request(
         self, prepared_request: requests.PreparedRequest, context: Context | None

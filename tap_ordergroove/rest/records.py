@@ -122,7 +122,7 @@ class RecordsMixin(OrdergrooveHTTPStream):
     def post_process(self, row: dict, context: Context | None = None) -> dict | None:
         """Convert types and time zones; a tombstone keeps its ``_sdc_deleted_at``."""
         deleted_at = row.pop(DELETED_AT, None)
-        record = self.converter(row)
+        record = self.converter.convert(row)
         if deleted_at:
             record[DELETED_AT] = deleted_at
         return record
