@@ -10,7 +10,7 @@ import pytest
 
 from fake_ordergroove.dataset import Dataset
 from fake_ordergroove.server import FakeOrdergroove
-from tests import pg
+from tests import pg, tap_process
 
 API_KEY = "test-key-0123456789abcdef"
 LIMITED_KEY = "limited-key-0123456789"
@@ -158,7 +158,9 @@ _worker_servers: list[str] = []  # under pytest-xdist: what each worker used (se
 
 
 def pytest_sessionfinish(session) -> None:
-    """A pytest-xdist worker hands its server's description to the controller."""
+    """Stop the tap fork server (tests/tap_process.py); a pytest-xdist worker hands its
+    PostgreSQL's description to the controller."""
+    tap_process.stop()
     workeroutput = getattr(session.config, "workeroutput", None)
     if workeroutput is not None:
         workeroutput["postgres"] = pg.description

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import atexit
 import multiprocessing
+import multiprocessing.forkserver
+import multiprocessing.resource_tracker
 import os
 import runpy
 import subprocess
@@ -43,6 +45,17 @@ def _forkserver() -> multiprocessing.context.BaseContext:
         context.set_forkserver_preload(PRELOAD)
         _context = context
     return _context
+
+
+def stop() -> None:
+    """Stop this process's fork server, if it started one (at the end of the test session:
+    otherwise it outlives its test process for a moment, and whoever waits on the process
+    group finds it still there)."""
+    if _context is not None:
+        # CPython's own shutdown for them (3.11-3.14): close the lifeline, reap the process;
+        # the fork server started the resource tracker, which would be left a zombie too.
+        multiprocessing.forkserver._forkserver._stop()
+        multiprocessing.resource_tracker._resource_tracker._stop()
 
 
 def _tap_main(argv: list[str], cwd: str, env: dict[str, str], out: str, err: str) -> None:
