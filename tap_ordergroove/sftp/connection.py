@@ -232,13 +232,22 @@ class SftpConnection:
             raise SftpConnectionError(msg) from None
 
     def close(self) -> None:
-        """Close the SFTP session and the SSH connection (idempotent)."""
-        if self._sftp is not None:
-            self._sftp.close()
-            self._sftp = None
-        if self._transport is not None:
-            self._transport.close()
-            self._transport = None
+        """Close the SFTP session and the SSH connection (idempotent).
+
+        Best effort: on a connection that just dropped, paramiko may still try to say
+        goodbye and raise ``EOFError`` from the dead socket (when its reader thread has not
+        yet marked the transport inactive). Raised from ``__exit__``, that would replace the
+        error that ended the run ("Reading SFTP file ... failed") with a bare "Aborted!".
+        """
+        sftp, transport = self._sftp, self._transport
+        self._sftp = self._transport = None
+        for part in (sftp, transport):
+            if part is None:
+                continue
+            try:
+                part.close()
+            except (OSError, EOFError, paramiko.SSHException) as exc:
+                self.logger.debug("Closing the SFTP connection to %s: %r", self.where, exc)
 
     @property
     def sftp(self) -> paramiko.SFTPClient:
