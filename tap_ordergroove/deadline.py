@@ -1,11 +1,11 @@
-"""A wall-clock deadline per page, and a way to abandon every page in flight at once.
+"""A wall-clock deadline per page.
 
 ``requests``' timeout is per socket read: a server (or proxy) that sends a page a few
 bytes at a time resets it on every read and is waited for indefinitely. Here each
 request runs under a ``Deadline`` (one watchdog thread keeps them all): when the page is
 not complete in time, it shuts the connection's socket down, which wakes the blocked read
-at once. The same shutdown abandons pages in flight when the tap is asked to stop
-(SIGTERM / SIGINT).
+at once. (A stop, SIGTERM / SIGINT, does not wait for pages in flight at all: the tap
+writes its final STATE and exits, see ``TapOrdergroove._stop``.)
 
 How the socket is found: the session's connection pools use ``TrackedHTTPConnection``,
 which hands its socket to the calling thread's ``Deadline`` as it waits for the answer.
@@ -31,8 +31,6 @@ if t.TYPE_CHECKING:
     from collections.abc import Iterator
 
 _local = threading.local()
-_active: set[Deadline] = set()
-_active_lock = threading.Lock()
 
 
 class Deadline:
@@ -41,7 +39,6 @@ class Deadline:
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
         self.expired = False
-        self.aborted = False
         self.finished = False
         self._sock: socket.socket | None = None
         self._lock = threading.Lock()
@@ -50,14 +47,8 @@ class Deadline:
         """The socket the page is being read from (called by the connection)."""
         with self._lock:
             self._sock = sock
-            if self.expired or self.aborted:
+            if self.expired:
                 _shutdown(sock)
-
-    def abort(self) -> None:
-        """Abandon the page now (the tap is stopping)."""
-        with self._lock:
-            self.aborted = True
-            _shutdown(self._sock)
 
     def _expire(self) -> None:
         with self._lock:
@@ -67,15 +58,11 @@ class Deadline:
     def start(self) -> None:
         """Start the clock and make this thread's requests report their socket to it."""
         _local.deadline = self
-        with _active_lock:
-            _active.add(self)
         _watchdog.add(self, time.monotonic() + self.seconds)
 
     def finish(self) -> None:
         """Stop the clock; the socket, if it survived, goes back to the pool untouched."""
         self.finished = True  # the watchdog drops it unexpired
-        with _active_lock:
-            _active.discard(self)
         _local.deadline = None
 
 
@@ -146,14 +133,6 @@ def deadline(seconds: float) -> Iterator[Deadline]:
         limit.finish()
 
 
-def abort_all() -> None:
-    """Abandon every page in flight in every thread (used when the tap must stop)."""
-    with _active_lock:
-        running = list(_active)
-    for limit in running:
-        limit.abort()
-
-
 def _shutdown(sock: socket.socket | None) -> None:
     """Wake any thread blocked reading ``sock``; the connection is then discarded."""
     if sock is None:
@@ -206,7 +185,7 @@ class DeadlineAdapter(HTTPAdapter):
 
 
 def mount(session: requests.Session) -> requests.Session:
-    """Make every request of ``session`` cancellable by deadline or stop."""
+    """Make every request of ``session`` cancellable by its deadline."""
     adapter = DeadlineAdapter()
     session.mount("http://", adapter)
     session.mount("https://", adapter)

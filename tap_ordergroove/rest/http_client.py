@@ -243,7 +243,7 @@ class OrdergrooveHTTPStream(RESTStream):
         """Send one request and judge the answer (see docs/sdk-overrides.md).
 
         Replaces the SDK's ``_request``: the send must run inside ``deadline.deadline``
-        so a trickling page or a stop can cut it short.
+        so a trickling page can be cut short.
         """
         response = self.send_once(prepared_request, context)
         self.validate_response(response)
@@ -263,14 +263,10 @@ class OrdergrooveHTTPStream(RESTStream):
                     authenticated, timeout=self.timeout, allow_redirects=self.allow_redirects
                 )
             except requests.exceptions.RequestException as exc:
-                if limit.aborted:
-                    raise stopping.StopRequested from None
                 if limit.expired:
                     msg = f"no complete page within `request_timeout` ({self.timeout} s)"
                     raise PageDeadlineExceeded(msg) from exc
                 raise
-        if limit.aborted:
-            raise stopping.StopRequested
         self._tap.api_answered = True  # type: ignore[attr-defined]
         if limit.expired:  # cut as it completed: the pooled connection may be dead
             self.requests_session.close()
