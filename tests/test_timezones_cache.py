@@ -32,7 +32,15 @@ def _local_times(seed: int) -> list[str]:
 
 @pytest.mark.parametrize(
     "zone_name",
-    ["America/Chicago", "Asia/Kolkata", "Australia/Lord_Howe", "America/St_Johns", "UTC"],
+    [
+        "America/Chicago",  # a local hour's UTC hour on the same day or the day after
+        "Asia/Tokyo",  # ... or the day before
+        "Pacific/Kiritimati",  # +14: the widest shift
+        "Asia/Kolkata",
+        "Australia/Lord_Howe",
+        "America/St_Johns",
+        "UTC",
+    ],
 )
 def test_cached_conversion_is_the_exact_one(zone_name):
     zone = OrdergrooveZone(zone_name)
