@@ -243,13 +243,6 @@ def same_records(a: Path, b: Path) -> str:
     return "identical" if not differ else f"DIFFERENT in {differ:,} records"
 
 
-def spread(values: list[float], fmt: str = "{:.2f}") -> str:
-    return (
-        f"{fmt.format(statistics.median(values))} "
-        f"({fmt.format(min(values))}-{fmt.format(max(values))})"
-    )
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--customers", type=int, default=5700)
@@ -261,6 +254,8 @@ def main() -> None:
     if args.variant:  # the measured child
         print(json.dumps(measure(args.variant, args.pages, args.out)))
         return
+    from bench import spread  # benchmarks/bench.py, beside this script
+
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)
