@@ -12,8 +12,8 @@ CPU of that work, without HTTP, pacing or start-up, so the remaining gap can be 
 - ``typed floor``: a bound on conversion in C: each page decoded by msgspec straight into
   a ``Struct`` built from the stream's schema (strings, integers, booleans and exact
   decimals converted by msgspec; a field whose values do not fit is relaxed to ``Any``
-  and converted in Python by the tap's own converter), timestamps moved to UTC in Python
-  with the tap's hour cache, nested fields by the tap's converters, then encoded.
+  and converted in Python by the tap's own converter), timestamps, dates and nested
+  fields converted by the tap's own converters, then encoded.
 
 The floor is not a converter the tap could ship as is: msgspec's ``Decimal`` accepts
 ``"NaN"`` and reads JSON numbers exactly (the tap quarantines the first and reads the
@@ -102,60 +102,36 @@ def _typed_decoder(stream, pages: list[bytes]):
     import msgspec
     from msgspec import UNSET, UnsetType
 
-    from tap_ordergroove.coerce import EXTRA_FIELDS, MINUTES_SECONDS, to_string
+    from tap_ordergroove.coerce import EXTRA_FIELDS, to_string
 
     converter = stream.converter
     properties = {k: v for k, v in stream.schema["properties"].items() if k != EXTRA_FIELDS}
+    native = {"number": Decimal, "integer": int, "boolean": bool}
     relaxed: set[str] = set()
     while True:
-        fields, lines = [], ["def fix(records):", "    for r in records:"]
-        names: dict = {"UNSET": UNSET, "MS": MINUTES_SECONDS, "sink": converter, "c": to_string}
+        fields, lines = [], ["def fix(records):", "    for r in records:", "        pass"]
+        names: dict = {"UNSET": UNSET, "sink": converter, "to_string": to_string}
         for i, (name, spec) in enumerate(properties.items()):
             f, kinds = f"f{i}", set(spec.get("type", [])) - {"null"}
-            native = {"number": Decimal, "integer": int, "boolean": bool}
-            nested = name in converter._nested
-            if name in relaxed or nested or "object" in kinds:
+            names[f"c{i}"] = converter._nested.get(name) or converter.fields[name]
+            if name in relaxed or name in converter._nested or "object" in kinds:
                 fields.append((f, t.Any, UNSET))
-                names[f"c{i}"] = converter._nested[name] if nested else converter.fields[name]
-                call = f"c{i}(v, {name!r}, sink)" if nested else f"c{i}(v)"
-                check = "v is not None and v is not UNSET"
-                if converter.fields[name] is None:  # text sent as another type
-                    call, check = (
-                        "str(v) if v.__class__ is int else c(v)",
-                        check + " and v.__class__ is not str",
-                    )
-                lines += [
-                    f"        v = r.{f}",
-                    f"        if {check}:",
-                    f"            r.{f} = {call}",
-                ]
+                if name in converter._nested:
+                    check, call = "v is not None and v is not UNSET", f"c{i}(v, {name!r}, sink)"
+                elif converter.fields[name] is None:  # text sent as another type
+                    check, call = "v is not None and v is not UNSET", "to_string(v)"
+                    check += " and v.__class__ is not str"
+                else:
+                    check, call = "v is not None and v is not UNSET", f"c{i}(v)"
             elif kinds & native.keys():
-                kind = native[next(iter(kinds & native.keys()))]
-                fields.append((f, kind | None | UnsetType, UNSET))
-            elif spec.get("format") == "date-time":
+                fields.append((f, native[min(kinds & native.keys())] | None | UnsetType, UNSET))
+                continue
+            else:  # text, and timestamps and dates by the tap's own converters
                 fields.append((f, str | None | UnsetType, UNSET))
-                names[f"p{i}"] = stream.zone.utc_hour_prefixes
-                names[f"c{i}"] = converter.fields[name]
-                lines += [
-                    f"        v = r.{f}",
-                    "        if v.__class__ is str:",
-                    f"            if len(v) == 19 and (p := p{i}.get(v[:13])) is not None "
-                    "and (t := v[13:]) in MS:",
-                    f"                r.{f} = f'{{p}}{{t}}+00:00'",
-                    "            else:",
-                    f"                r.{f} = c{i}(v)",
-                ]
-            elif spec.get("format") == "date":
-                fields.append((f, str | None | UnsetType, UNSET))
-                names[f"c{i}"] = converter.fields[name]
-                lines += [
-                    f"        v = r.{f}",
-                    "        if v.__class__ is str:",
-                    f"            r.{f} = c{i}(v)",
-                ]
-            else:
-                fields.append((f, str | None | UnsetType, UNSET))
-        lines.append("        pass")
+                if converter.fields[name] is None:
+                    continue
+                check, call = "v.__class__ is str", f"c{i}(v)"
+            lines += [f"        v = r.{f}", f"        if {check}:", f"            r.{f} = {call}"]
         record = msgspec.defstruct(
             f"{stream.name}_record",
             fields,
